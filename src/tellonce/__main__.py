@@ -1,0 +1,5 @@
+import sys
+
+from tellonce.entrypoints.cli import main
+
+sys.exit(main())

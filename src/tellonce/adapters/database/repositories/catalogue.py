@@ -1,0 +1,152 @@
+"""The catalogue in the database: recipients and every published version of every agreement."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from tellonce.adapters.database.schema import agreement_versions, recipients
+from tellonce.domain.areas import Area
+from tellonce.domain.catalogue import (
+    AcknowledgementDeadline,
+    Agreement,
+    AreaAddress,
+    Catalogue,
+    Channel,
+    DeadlineUnit,
+    LawfulBasis,
+    LegalGateway,
+    Purpose,
+    Recipient,
+    RecipientKind,
+    RoutingQuestion,
+)
+from tellonce.service_layer.ports import PublishedVersion
+
+
+def area_to_json(area: Area) -> dict[str, list[str]]:
+    return {
+        "nations": sorted(area.nations),
+        "include": sorted(area.include),
+        "exclude": sorted(area.exclude),
+    }
+
+
+def agreement_to_json(agreement: Agreement) -> dict[str, Any]:
+    data = asdict(agreement)
+    data["fields"] = {event: list(paths) for event, paths in agreement.fields.items()}
+    data["questions"] = [asdict(q) for q in agreement.questions]
+    return data
+
+
+def agreement_from_json(data: Mapping[str, Any]) -> Agreement:
+    gateway = data.get("gateway")
+    return Agreement(
+        id=data["id"],
+        recipient_id=data["recipient_id"],
+        title=data["title"],
+        fields={event: tuple(paths) for event, paths in data["fields"].items()},
+        purpose=Purpose(**data["purpose"]),
+        lawful_basis=LawfulBasis(**data["lawful_basis"]),
+        gateway=LegalGateway(**gateway) if gateway else None,
+        consent_required=data["consent_required"],
+        retention=data["retention"],
+        acknowledgement=AcknowledgementDeadline(
+            within=data["acknowledgement"]["within"],
+            unit=DeadlineUnit(data["acknowledgement"]["unit"]),
+        ),
+        area_address=AreaAddress(data["area_address"]),
+        questions=tuple(RoutingQuestion(**q) for q in data["questions"]),
+        version=data["version"],
+    )
+
+
+class SqlCatalogueRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def current(self) -> Catalogue:
+        recipient_rows = self._connection.execute(sa.select(recipients)).mappings()
+        found = {
+            row["id"]: Recipient(
+                id=row["id"],
+                name=row["name"],
+                controller=row["controller"],
+                kind=RecipientKind(row["kind"]),
+                area=Area.build(**row["area"]),
+                channel=Channel(row["channel"]),
+                contact_email=row["contact_email"],
+                contact_url=row["contact_url"],
+            )
+            for row in recipient_rows
+        }
+        definitions = self._connection.execute(
+            sa.select(agreement_versions.c.definition).where(
+                agreement_versions.c.superseded_at.is_(None)
+            )
+        ).scalars()
+        agreements = tuple(agreement_from_json(d) for d in definitions)
+        return Catalogue(recipients=found, agreements=agreements)
+
+    def save_recipient(self, recipient: Recipient, now: datetime) -> None:
+        values = {
+            "name": recipient.name,
+            "controller": recipient.controller,
+            "kind": recipient.kind.value,
+            "channel": recipient.channel.value,
+            "area": area_to_json(recipient.area),
+            "contact_email": recipient.contact_email,
+            "contact_url": recipient.contact_url,
+            "updated_at": now,
+        }
+        updated = self._connection.execute(
+            sa.update(recipients).where(recipients.c.id == recipient.id).values(**values)
+        )
+        if updated.rowcount == 0:
+            self._connection.execute(sa.insert(recipients).values(id=recipient.id, **values))
+
+    def published_versions(self) -> Mapping[str, PublishedVersion]:
+        rows = self._connection.execute(
+            sa.select(
+                agreement_versions.c.agreement_id,
+                agreement_versions.c.version,
+                agreement_versions.c.digest,
+            ).where(agreement_versions.c.superseded_at.is_(None))
+        )
+        return {row.agreement_id: PublishedVersion(row.version, row.digest) for row in rows}
+
+    def publish(self, agreement: Agreement, digest: str, now: datetime) -> None:
+        self.retire(agreement.id, now)
+        self._connection.execute(
+            sa.insert(agreement_versions).values(
+                agreement_id=agreement.id,
+                version=agreement.version,
+                recipient_id=agreement.recipient_id,
+                digest=digest,
+                definition=agreement_to_json(agreement),
+                published_at=now,
+            )
+        )
+
+    def retire(self, agreement_id: str, now: datetime) -> None:
+        self._connection.execute(
+            sa.update(agreement_versions)
+            .where(
+                agreement_versions.c.agreement_id == agreement_id,
+                agreement_versions.c.superseded_at.is_(None),
+            )
+            .values(superseded_at=now)
+        )
+
+    def agreement_definition(self, agreement_id: str, version: int) -> Mapping[str, Any]:
+        definition: Mapping[str, Any] = self._connection.execute(
+            sa.select(agreement_versions.c.definition).where(
+                agreement_versions.c.agreement_id == agreement_id,
+                agreement_versions.c.version == version,
+            )
+        ).scalar_one()
+        return definition

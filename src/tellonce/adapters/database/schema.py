@@ -1,0 +1,218 @@
+"""Tables, as SQLAlchemy Core metadata. Alembic migrations are the source of the live schema;
+``tests/integration/test_migrations.py`` fails if these tables and the migrations drift apart.
+
+Core rather than an ORM: use cases move rows in batches (a report, its disclosures, their queue
+rows, consent records) and the repositories read like the SQL they run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Integer
+from sqlalchemy.engine import Dialect
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL wants BIGINT identities.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC on both databases (SQLite would otherwise hand back naive times)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(
+        self,
+        value: datetime | None,
+        dialect: Dialect,  # noqa: ARG002 - the signature is TypeDecorator's
+    ) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: use timezone-aware UTC")
+        return value.astimezone(UTC)
+
+    def process_result_value(
+        self,
+        value: Any,
+        dialect: Dialect,  # noqa: ARG002 - the signature is TypeDecorator's
+    ) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _timestamp(name: str, *, nullable: bool = False) -> sa.Column[datetime]:
+    return sa.Column(name, UtcDateTime(), nullable=nullable)
+
+
+recipients = sa.Table(
+    "recipients",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("controller", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("channel", sa.String(8), nullable=False),
+    sa.Column("area", sa.JSON, nullable=False),
+    sa.Column("contact_email", sa.String(254)),
+    sa.Column("contact_url", sa.String(500)),
+    _timestamp("updated_at"),
+)
+
+agreement_versions = sa.Table(
+    "agreement_versions",
+    metadata,
+    sa.Column("agreement_id", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, primary_key=True),
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    _timestamp("published_at"),
+    _timestamp("superseded_at", nullable=True),
+)
+
+people = sa.Table(
+    "people",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    # The person's data key, wrapped by a master key. Destroying it erases the person.
+    sa.Column("data_key_id", sa.Uuid, nullable=False),
+    sa.Column("master_key_id", sa.String(32), nullable=True),
+    sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
+    _timestamp("created_at"),
+    _timestamp("erased_at", nullable=True),
+)
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    # Keyed hash of issuer + subject from the identity provider: no identifier in clear.
+    sa.Column("subject_index", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("person_id", sa.ForeignKey("people.id"), nullable=False),
+    _timestamp("created_at"),
+)
+
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("token_hash", sa.LargeBinary(32), primary_key=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    _timestamp("created_at"),
+    _timestamp("expires_at"),
+)
+
+recipient_keys = sa.Table(
+    "recipient_keys",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False, index=True),
+    sa.Column("environment", sa.String(8), nullable=False),
+    sa.Column("prefix", sa.String(32), nullable=False),
+    sa.Column("key_hash", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("label", sa.String(100)),
+    _timestamp("created_at"),
+    _timestamp("revoked_at", nullable=True),
+)
+
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("reference", sa.String(16), nullable=False, unique=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("subject_person_id", sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("event_type", sa.String(32), nullable=False),
+    sa.Column("schema_version", sa.Integer, nullable=False),
+    # The payload and routing answers, AES-256-GCM under the subject's data key.
+    sa.Column("sealed_payload", sa.LargeBinary, nullable=False),
+    sa.Column("preview_digest", sa.String(64), nullable=False),
+    sa.Column("channel", sa.String(16), nullable=False),
+    _timestamp("submitted_at"),
+)
+
+disclosures = sa.Table(
+    "disclosures",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("report_id", sa.ForeignKey("reports.id"), nullable=False, index=True),
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False, index=True),
+    sa.Column("agreement_id", sa.String(100), nullable=False),
+    sa.Column("agreement_version", sa.Integer, nullable=False),
+    sa.Column("basis", sa.String(8), nullable=False),
+    sa.Column("fields", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(24), nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    _timestamp("delivered_at", nullable=True),
+    _timestamp("acknowledged_at", nullable=True),
+    sa.Column("outcome", sa.String(24)),
+    sa.Column("outcome_reason", sa.String(500)),
+    _timestamp("outcome_at", nullable=True),
+    sa.ForeignKeyConstraint(
+        ["agreement_id", "agreement_version"],
+        ["agreement_versions.agreement_id", "agreement_versions.version"],
+        name="fk_disclosures_agreement_version",
+    ),
+)
+
+# The transactional outbox: one row per disclosure waiting to be pushed, written in the same
+# transaction as the disclosure. The delivery worker claims rows with a lease.
+delivery_queue = sa.Table(
+    "delivery_queue",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, unique=True),
+    _timestamp("due_at"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    _timestamp("lease_expires_at", nullable=True),
+    sa.Index("ix_delivery_queue_due_at", "due_at"),
+)
+
+consent_records = sa.Table(
+    "consent_records",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("report_id", sa.ForeignKey("reports.id"), nullable=False, index=True),
+    sa.Column("person_id", sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False),
+    sa.Column("agreement_id", sa.String(100), nullable=False),
+    sa.Column("agreement_version", sa.Integer, nullable=False),
+    sa.Column("decision", sa.String(8), nullable=False),
+    sa.Column("purpose", sa.String(100), nullable=False),
+    sa.Column("legal_basis", sa.String(100), nullable=False),
+    sa.Column("preview_version", sa.Integer, nullable=False),
+    sa.Column("preview_digest", sa.String(64), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),
+    _timestamp("recorded_at"),
+    _timestamp("withdrawn_at", nullable=True),
+)
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("caller", sa.String(64), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("request_digest", sa.String(64), nullable=False),
+    sa.Column("report_reference", sa.String(16)),
+    # An in-progress claim is abandoned if its holder crashed; after this it may be retaken.
+    _timestamp("locked_until"),
+    _timestamp("expires_at"),
+    sa.Index("ix_idempotency_keys_expires_at", "expires_at"),
+)

@@ -1,0 +1,72 @@
+"""The composition root: settings in, wired services out. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tellonce.adapters import dev_secrets
+from tellonce.adapters.clock import SystemClock
+from tellonce.adapters.database.engine import create_database_engine
+from tellonce.adapters.database.unit_of_work import SqlUnitOfWork
+from tellonce.adapters.vault import AesGcmVault
+from tellonce.config import Settings, decode_key
+from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
+
+
+@dataclass
+class Hub:
+    """Everything an entrypoint needs, wired once per process."""
+
+    settings: Settings
+    engine: sa.Engine
+    vault: Vault
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    @property
+    def session_lifetime(self) -> timedelta:
+        return timedelta(hours=self.settings.session_hours)
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.settings.idempotency_hours)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build_vault(settings: Settings) -> AesGcmVault:
+    master_keys = settings.parsed_master_keys()
+    active = settings.active_master_key_id or next(iter(master_keys), None)
+    index_key = (
+        decode_key(settings.index_key.get_secret_value(), what="TELLONCE_INDEX_KEY")
+        if settings.index_key
+        else None
+    )
+    if settings.generates_keys and (not master_keys or index_key is None):
+        generated = dev_secrets.load_or_create(settings.data_dir)
+        if not master_keys:
+            master_keys = {
+                generated["master_key_id"]: decode_key(generated["master_key"], what="dev key")
+            }
+            active = generated["master_key_id"]
+        if index_key is None:
+            index_key = decode_key(generated["index_key"], what="dev index key")
+    if active is None or index_key is None:
+        raise ValueError("no master key or index key configured")
+    return AesGcmVault(master_keys, active, index_key)
+
+
+def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Hub:
+    engine = create_database_engine(settings.resolved_database_url, echo=settings.database_echo)
+    return Hub(
+        settings=settings,
+        engine=engine,
+        vault=build_vault(settings),
+        clock=clock or SystemClock(),
+    )

@@ -1,0 +1,110 @@
+"""One typed settings object, read from ``TELLONCE_*`` environment variables.
+
+Insecure conveniences — the demo sign-in and keys generated on first run — exist only in
+``demo`` and ``development`` mode. In ``production`` the settings refuse to start without real
+keys, so a hub can never go live on a development secret by accident.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from enum import StrEnum
+from pathlib import Path
+from typing import Self
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Mode(StrEnum):
+    DEMO = "demo"
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class InsecureSettingsError(ValueError):
+    """Raised when production mode is asked to run with a development convenience."""
+
+
+def decode_key(text: str, *, what: str) -> bytes:
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error as error:
+        raise ValueError(f"{what} is not valid base64") from error
+    if len(raw) != 32:
+        raise ValueError(f"{what} must be 32 bytes (base64 of 32 random bytes)")
+    return raw
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TELLONCE_", extra="ignore", frozen=True)
+
+    mode: Mode = Mode.PRODUCTION
+    data_dir: Path = Path("var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to SQLite in data_dir"
+    )
+    public_url: str = "http://127.0.0.1:8000"
+
+    # Personal-data keys. MASTER_KEYS is "id:base64key,id2:base64key"; the active one wraps new
+    # person keys, the others only unwrap (rotation). INDEX_KEY keys the blind indexes.
+    master_keys: SecretStr | None = None
+    active_master_key_id: str | None = None
+    index_key: SecretStr | None = None
+
+    demo_sign_in: bool = False
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    idempotency_hours: int = Field(default=24, ge=1, le=24 * 7)
+    database_echo: bool = False
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_defaults(self) -> Self:
+        if self.mode is not Mode.PRODUCTION:
+            return self
+        problems = []
+        if self.demo_sign_in:
+            problems.append("TELLONCE_DEMO_SIGN_IN must be off: demo sign-in is for demo mode")
+        if self.master_keys is None or self.index_key is None:
+            problems.append(
+                "TELLONCE_MASTER_KEYS and TELLONCE_INDEX_KEY must be set: generated development "
+                "keys are refused in production"
+            )
+        if not self.public_url.startswith("https://"):
+            problems.append("TELLONCE_PUBLIC_URL must be an https:// URL in production")
+        if problems:
+            raise InsecureSettingsError(
+                "Refusing to start in production mode: " + "; ".join(problems)
+            )
+        return self
+
+    @property
+    def generates_keys(self) -> bool:
+        """Demo and development mode generate missing keys and keep them beside the database."""
+        return self.mode is not Mode.PRODUCTION
+
+    @property
+    def allows_demo_sign_in(self) -> bool:
+        return self.mode is Mode.DEMO or (self.mode is Mode.DEVELOPMENT and self.demo_sign_in)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'tellonce.db').resolve()}"
+
+    def parsed_master_keys(self) -> dict[str, bytes]:
+        if self.master_keys is None:
+            return {}
+        keys: dict[str, bytes] = {}
+        for item in self.master_keys.get_secret_value().split(","):
+            key_id, _, encoded = item.strip().partition(":")
+            if not key_id or not encoded:
+                raise ValueError("TELLONCE_MASTER_KEYS must look like 'id:base64key,...'")
+            keys[key_id] = decode_key(encoded, what=f"master key {key_id!r}")
+        return keys

@@ -1,0 +1,160 @@
+"""The routing policy: for one report, which agreements apply, why, and what each recipient gets.
+
+Pure and deterministic: the same report and catalogue give the same plan, which is what lets the
+citizen's preview be hashed and compared at submission (consent is to *that* preview).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from tellonce.domain.areas import Area
+from tellonce.domain.catalogue import Agreement, AreaAddress, Catalogue, Recipient, RoutingQuestion
+from tellonce.domain.events import area_addresses, select_fields
+
+# Bump when the shape of the preview (and so its digest) changes.
+PREVIEW_VERSION = 1
+
+
+class Basis(StrEnum):
+    LAW = "law"
+    CONSENT = "consent"
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """One agreement that applies to the report."""
+
+    agreement: Agreement
+    recipient: Recipient
+    reasons: tuple[str, ...]
+    fields: tuple[str, ...]
+    data: Mapping[str, Any]  # exactly what the recipient would receive
+
+    @property
+    def basis(self) -> Basis:
+        return Basis.CONSENT if self.agreement.consent_required else Basis.LAW
+
+
+@dataclass(frozen=True, slots=True)
+class RoutingPlan:
+    event_type: str
+    routes: tuple[Route, ...]
+    # Questions whose answers are needed before the plan is complete.
+    unanswered: tuple[RoutingQuestion, ...]
+
+    @property
+    def by_law(self) -> tuple[Route, ...]:
+        return tuple(r for r in self.routes if r.basis is Basis.LAW)
+
+    @property
+    def by_consent(self) -> tuple[Route, ...]:
+        return tuple(r for r in self.routes if r.basis is Basis.CONSENT)
+
+    def route_for(self, agreement_id: str) -> Route | None:
+        return next((r for r in self.routes if r.agreement.id == agreement_id), None)
+
+    def digest(self) -> str:
+        """Hash of what the citizen is shown: who, under which agreement version, which fields.
+
+        Values are left out on purpose — a hash of a few personal details is guessable, and the
+        digest is stored beside consent records as evidence of the preview's shape.
+        """
+        shape = {
+            "preview_version": PREVIEW_VERSION,
+            "event_type": self.event_type,
+            "routes": sorted(
+                [r.agreement.id, r.agreement.version, r.recipient.id, r.basis.value, list(r.fields)]
+                for r in self.routes
+            ),
+        }
+        canonical = json.dumps(shape, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def plan_routes(
+    event_type: str,
+    payload: Mapping[str, Any],
+    answers: Mapping[str, bool],
+    catalogue: Catalogue,
+) -> RoutingPlan:
+    """Decide every agreement for a report. ``payload`` is the validated JSON-mode payload."""
+    routes: list[Route] = []
+    unanswered: dict[str, RoutingQuestion] = {}
+    for agreement in sorted(catalogue.agreements, key=lambda a: a.id):
+        if event_type not in agreement.fields:
+            continue
+        recipient = catalogue.recipient(agreement.recipient_id)
+        area_reason = _area_reason(event_type, payload, agreement, recipient.area)
+        if area_reason is None:
+            continue
+        answer_reasons, missing = _answer_reasons(agreement.questions, answers)
+        for question in missing:
+            unanswered.setdefault(question.id, question)
+        if answer_reasons is None:
+            continue
+        fields = agreement.fields[event_type]
+        routes.append(
+            Route(
+                agreement=agreement,
+                recipient=recipient,
+                reasons=(f"the report is a {event_type}", area_reason, *answer_reasons),
+                fields=fields,
+                data=select_fields(payload, fields),
+            )
+        )
+    return RoutingPlan(event_type, tuple(routes), tuple(unanswered.values()))
+
+
+def _area_reason(
+    event_type: str, payload: Mapping[str, Any], agreement: Agreement, area: Area
+) -> str | None:
+    """Why the recipient's area applies, or None if the report is outside it."""
+    addresses = area_addresses(event_type)
+    if "old" in addresses:  # a move: the agreement says which end of it matters
+        wanted: Sequence[str] = {
+            AreaAddress.OLD: ("old",),
+            AreaAddress.NEW: ("new",),
+            AreaAddress.EITHER: ("old", "new"),
+        }[agreement.area_address]
+    else:
+        wanted = tuple(addresses)
+    labels = {"old": "previous address", "new": "new address", "address": "address"}
+    for which in wanted:
+        postcode = _postcode_at(payload, addresses[which])
+        if postcode is None:
+            continue
+        rule = area.matching_rule(postcode)
+        if rule is not None and rule[0]:
+            return f"the {labels[which]} is in the area served ({rule[1]})"
+    return None
+
+
+def _postcode_at(payload: Mapping[str, Any], path: str) -> str | None:
+    node: Any = payload
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    postcode = node.get("postcode") if isinstance(node, Mapping) else None
+    return postcode if isinstance(postcode, str) else None
+
+
+def _answer_reasons(
+    questions: Sequence[RoutingQuestion], answers: Mapping[str, bool]
+) -> tuple[tuple[str, ...] | None, list[RoutingQuestion]]:
+    """Reasons from the answers; None if an answer rules the agreement out or is missing."""
+    reasons: list[str] = []
+    missing = [q for q in questions if q.id not in answers]
+    if missing:
+        return None, missing
+    for question in questions:
+        if answers[question.id] is not question.applies_when:
+            return None, []
+        reasons.append(f"you answered {'yes' if answers[question.id] else 'no'}: {question.text}")
+    return tuple(reasons), []

@@ -1,0 +1,129 @@
+"""RFC 9457 problem details for every API error, naming the field at fault.
+
+Field problems are listed under ``errors`` as JSON Pointers into the request (RFC 6901), as in
+RFC 9457's own example; header problems point at ``header/<Name>``. Messages are written for
+people and never echo the value that was sent (it may be personal data).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tellonce.domain.errors import (
+    Conflict,
+    FieldProblem,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PreviewChanged,
+)
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
+
+
+def pointer(location: Sequence[str | int]) -> str:
+    escaped = (str(part).replace("~", "~0").replace("/", "~1") for part in location)
+    return "#/" + "/".join(escaped)
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    slug: str | None = None,
+    errors: Iterable[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": f"/problems/{slug}" if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    listed = [{"pointer": pointer(e.location), "detail": e.message} for e in errors]
+    if listed:
+        body["errors"] = listed
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_problems(error: RequestValidationError) -> list[FieldProblem]:
+    problems = []
+    for item in error.errors():
+        location = tuple(item.get("loc", ()))
+        if location and location[0] == "body":
+            location = location[1:]
+        elif location and location[0] == "header":
+            location = ("header", *location[1:])
+        message = str(item.get("msg", "Invalid value")).removeprefix("Value error, ")
+        problems.append(FieldProblem(location, message))
+    return problems
+
+
+def install(app: FastAPI) -> None:
+    """Register handlers so that no error leaves the API as anything but problem+json."""
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:
+        return problem(
+            422,
+            "Your request has errors",
+            "Correct the fields listed in errors and send the request again",
+            slug="invalid-request",
+            errors=_validation_problems(error),
+        )
+
+    @app.exception_handler(InvalidInput)
+    async def _invalid(_: Request, error: InvalidInput) -> JSONResponse:
+        return problem(
+            422,
+            "Your request has errors",
+            "Correct the fields listed in errors and send the request again",
+            slug="invalid-request",
+            errors=error.problems,
+        )
+
+    @app.exception_handler(NotAuthenticated)
+    async def _unauthenticated(_: Request, error: NotAuthenticated) -> JSONResponse:
+        return problem(
+            401,
+            "Not signed in",
+            str(error),
+            slug="not-authenticated",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(NotFound)
+    async def _not_found(_: Request, error: NotFound) -> JSONResponse:
+        return problem(404, "Not found", str(error), slug="not-found")
+
+    @app.exception_handler(Conflict)
+    async def _conflict(_: Request, error: Conflict) -> JSONResponse:
+        return problem(409, "Conflict", str(error), slug="conflict")
+
+    @app.exception_handler(PreviewChanged)
+    async def _preview_changed(_: Request, error: PreviewChanged) -> JSONResponse:
+        return problem(
+            409,
+            "The preview has changed",
+            str(error),
+            slug="preview-changed",
+            errors=[FieldProblem(("preview_digest",), str(error))],
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        return problem(error.status_code, str(error.detail), str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        # Log the type only: exception text can carry personal data from the request.
+        log.error("unexpected error: %s", type(error).__name__, exc_info=False)
+        return problem(500, "Something went wrong", "Try again later", slug="internal-error")
