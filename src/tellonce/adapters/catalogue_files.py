@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -25,12 +26,22 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from tellonce.domain.areas import Area, Nation
 from tellonce.domain.catalogue import (
+    ARTICLE_6_BASES,
+    ARTICLE_9_CONDITIONS,
+    AcknowledgementDeadline,
     Agreement,
+    AreaAddress,
     Catalogue,
     Channel,
+    DeadlineUnit,
+    LawfulBasis,
+    LegalGateway,
+    Purpose,
     Recipient,
     RecipientKind,
+    RoutingQuestion,
 )
+from tellonce.domain.events import EVENT_TYPES, field_paths
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _DPV_CODE = re.compile(r"^dpv:[A-Z][A-Za-z0-9]*$")
@@ -127,7 +138,7 @@ class _NodeReader:
             elif key in result.values:
                 self.problem(key_node, f"{what}: key '{key}' is given twice")
             elif known and key not in known:
-                self.problem(key_node, f"{what}: unknown key '{key}' ({_allowed(known)})")
+                self.problem(key_node, f"{what}: unknown key '{key}' (expected {_allowed(known)})")
             else:
                 result.values[key], result.keys[key] = value_node, key_node
         for key in required:
@@ -166,7 +177,7 @@ class _NodeReader:
         value = self.scalar(node)
         if isinstance(value, str) and value in {choice.value for choice in choices}:
             return choices(value)
-        self.problem(node, f"{what} must be one of {_allowed(c.value for c in choices)}")
+        self.problem(node, f"{what} must be one of: {_allowed(c.value for c in choices)}")
         return None
 
     def slug(self, node: Node, what: str) -> str | None:
@@ -185,7 +196,7 @@ class _NodeReader:
 
 
 def _allowed(choices: Iterable[str]) -> str:
-    return "expected one of: " + ", ".join(sorted(choices))
+    return ", ".join(sorted(choices))
 
 
 def _optional(fields: _Map, key: str) -> Node | None:
@@ -246,19 +257,13 @@ class _CatalogueReader:
         node = _optional(top, key)
         return (nodes.sequence(node, f"'{key}'") or []) if node is not None else []
 
-    def _recipient(self, nodes: _NodeReader, node: Node) -> None:
-        recipient = _RecipientReader(nodes, self).read(node)
-        if recipient is not None:
-            self.recipients[recipient.id] = recipient
-
-    def _agreement(self, nodes: _NodeReader, node: Node) -> None:
-        agreement = _AgreementReader(nodes, self).read(node)
-        if agreement is not None:
-            self.agreements.append(agreement)
-
     def claim_id(
-        self, nodes: _NodeReader, node: Node, kind: str, seen: dict[str, _Where]
+        self, nodes: _NodeReader, fields: _Map, kind: str, seen: dict[str, _Where]
     ) -> str | None:
+        """The record's id, if it is a slug that no earlier record of its kind has used."""
+        node = _optional(fields, "id")
+        if node is None:
+            return None
         identifier = nodes.slug(node, f"{kind} id")
         if identifier is None:
             return None
@@ -272,7 +277,8 @@ class _CatalogueReader:
         for link in self.links:
             self._check_link(link)
         if self.problems:
-            return None, self.problems
+            # Files in name order, lines in order within each: the order a reviewer reads in.
+            return None, sorted(self.problems, key=lambda problem: (problem.file, problem.line))
         return Catalogue(recipients=self.recipients, agreements=tuple(self.agreements)), []
 
     def _check_link(self, link: _AgreementLink) -> None:
@@ -291,8 +297,22 @@ class _CatalogueReader:
 
 
 def _syntax_message(error: yaml.MarkedYAMLError) -> str:
-    parts = [part for part in (error.context, error.problem) if part]
+    """PyYAML's own words, with the line where the unfinished construct began."""
+    context, began, noticed = error.context or "", error.context_mark, error.problem_mark
+    if context and began is not None and noticed is not None and began.line != noticed.line:
+        context += f" (from line {began.line + 1})"
+    parts = [part for part in (error.problem, context) if part]
     return "YAML syntax error: " + ("; ".join(parts) if parts else str(error))
+
+
+def _label(kind: str, nodes: _NodeReader, node: Node) -> str:
+    """How messages name a record: by its id as written, even when that id is faulty."""
+    pairs = node.value if isinstance(node, MappingNode) else []
+    for key_node, value_node in pairs:
+        written = nodes.scalar(value_node) if nodes.scalar(key_node) == "id" else None
+        if isinstance(written, str) and written.strip():
+            return f"{kind} '{written.strip()}'"
+    return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
 class _Record:
@@ -333,19 +353,20 @@ _RECIPIENT_REQUIRED = ("id", "name", "controller", "kind", "area", "channel")
 
 
 def _read_recipient(catalogue: _CatalogueReader, nodes: _NodeReader, node: Node) -> None:
-    fields = nodes.mapping(node, "a recipient", _RECIPIENT_REQUIRED, ("contact",))
+    label = _label("recipient", nodes, node)
+    fields = nodes.mapping(node, label, _RECIPIENT_REQUIRED, ("contact",))
     if fields is None:
         return
     before = len(nodes.problems)
     identifier = catalogue.claim_id(nodes, fields, "recipient", catalogue.recipient_ids)
-    record = _Record(nodes, fields, f"recipient '{identifier}'" if identifier else "a recipient")
+    record = _Record(nodes, fields, label)
     kind = record.choice("kind", RecipientKind)
     if identifier is not None and kind is not None:
         catalogue.recipient_kinds[identifier] = kind
     name, controller = record.text("name"), record.text("controller")
     area = record.get("area", lambda area_node, what: _read_area(nodes, area_node, what))
     channel = record.choice("channel", Channel)
-    contact = (None, None)
+    contact: tuple[str | None, str | None] = (None, None)
     if (contact_node := record.node("contact")) is not None:
         contact = _read_contact(nodes, contact_node, record.what("contact")) or contact
     if len(nodes.problems) > before or identifier is None or name is None or controller is None:
@@ -461,7 +482,7 @@ def _containers(code: str) -> set[str]:
 def _nation_problem(value: str) -> str | None:
     if value in {nation.value for nation in Nation}:
         return None
-    return f"'{value}' is not a nation ({_allowed(nation.value for nation in Nation)})"
+    return f"'{value}' is not a nation (expected {_allowed(nation.value for nation in Nation)})"
 
 
 def _postcode_problem(value: str) -> str | None:
@@ -490,19 +511,21 @@ _AGREEMENT_OPTIONAL = ("gateway", "area_address", "questions")
 
 
 def _read_agreement(catalogue: _CatalogueReader, nodes: _NodeReader, node: Node) -> None:
-    fields = nodes.mapping(node, "an agreement", _AGREEMENT_REQUIRED, _AGREEMENT_OPTIONAL)
+    label = _label("agreement", nodes, node)
+    fields = nodes.mapping(node, label, _AGREEMENT_REQUIRED, _AGREEMENT_OPTIONAL)
     if fields is None:
         return
     before = len(nodes.problems)
     identifier = catalogue.claim_id(nodes, fields, "agreement", catalogue.agreement_ids)
-    record = _Record(nodes, fields, f"agreement '{identifier}'" if identifier else "an agreement")
+    record = _Record(nodes, fields, label)
     recipient_id = record.get("recipient", nodes.slug)
     consent = record.flag("consent_required")
     if recipient_id is not None:
         catalogue.links.append(_link(record, recipient_id, consent))
     terms = _read_terms(record, consent)
     if len(nodes.problems) == before and identifier and recipient_id and terms is not None:
-        catalogue.agreements.append(Agreement(id=identifier, recipient_id=recipient_id, **terms))
+        agreement = Agreement(id=identifier, recipient_id=recipient_id, **terms._asdict())
+        catalogue.agreements.append(agreement)
 
 
 def _link(record: _Record, recipient_id: str, consent: bool | None) -> _AgreementLink:
@@ -516,29 +539,50 @@ def _link(record: _Record, recipient_id: str, consent: bool | None) -> _Agreemen
     )
 
 
-def _read_terms(record: _Record, consent: bool | None) -> dict[str, object] | None:
-    """Everything in an agreement but its id and recipient, checked against each other."""
+class _Terms(NamedTuple):
+    """An agreement's terms: everything but its id and recipient."""
+
+    title: str
+    fields: dict[str, tuple[str, ...]]
+    purpose: Purpose
+    lawful_basis: LawfulBasis
+    gateway: LegalGateway | None
+    consent_required: bool
+    retention: str
+    acknowledgement: AcknowledgementDeadline
+    area_address: AreaAddress
+    questions: tuple[RoutingQuestion, ...]
+
+
+def _read_terms(record: _Record, consent: bool | None) -> _Terms | None:
     nodes = record.nodes
-    event_fields = record.get("fields", lambda node, what: _read_fields(nodes, node, record.label))
-    basis = record.get("lawful_basis", lambda node, what: _read_basis(nodes, node, what))
-    gateway = record.get("gateway", lambda node, what: _read_gateway(nodes, node, what))
-    terms: dict[str, object | None] = {
-        "title": record.text("title"),
-        "fields": event_fields,
-        "purpose": record.get("purpose", lambda node, what: _read_purpose(nodes, node, what)),
-        "lawful_basis": basis,
-        "gateway": gateway,
-        "consent_required": consent,
-        "retention": record.text("retention"),
-        "acknowledgement": record.get("acknowledgement", lambda n, w: _read_deadline(nodes, n, w)),
-        "area_address": _read_area_address(record, event_fields),
-        "questions": _read_questions(record),
-    }
+    title, retention = record.text("title"), record.text("retention")
+    event_fields = record.get("fields", lambda node, _: _read_fields(nodes, node, record.label))
+    purpose = record.get("purpose", partial(_read_purpose, nodes))
+    basis = record.get("lawful_basis", partial(_read_basis, nodes))
+    gateway = record.get("gateway", partial(_read_gateway, nodes))
+    deadline = record.get("acknowledgement", partial(_read_deadline, nodes))
+    area_address = _read_area_address(record, event_fields)
+    questions = _read_questions(record)
     _check_lawfulness(record, consent, basis)
-    optional = {"gateway"}
-    if any(value is None for key, value in terms.items() if key not in optional):
+    if title is None or retention is None or event_fields is None or purpose is None:
         return None
-    return {key: value for key, value in terms.items()}
+    if basis is None or consent is None or deadline is None:
+        return None
+    if area_address is None or questions is None:
+        return None
+    return _Terms(
+        title,
+        event_fields,
+        purpose,
+        basis,
+        gateway,
+        consent,
+        retention,
+        deadline,
+        area_address,
+        questions,
+    )
 
 
 def _read_fields(nodes: _NodeReader, node: Node, label: str) -> dict[str, tuple[str, ...]] | None:
@@ -551,7 +595,7 @@ def _read_fields(nodes: _NodeReader, node: Node, label: str) -> dict[str, tuple[
     result: dict[str, tuple[str, ...]] = {}
     for event_type, paths_node in mapping.values.items():
         if event_type not in EVENT_TYPES:
-            choices = _allowed(str(known) for known in EVENT_TYPES)
+            choices = "expected " + _allowed(str(known) for known in EVENT_TYPES)
             nodes.problem(
                 mapping.keys[event_type], f"{label}: '{event_type}' is not a life event ({choices})"
             )
@@ -608,24 +652,28 @@ def _read_purpose(nodes: _NodeReader, node: Node, what: str) -> Purpose | None:
 
 def _read_basis(nodes: _NodeReader, node: Node, what: str) -> LawfulBasis | None:
     fields = nodes.mapping(node, what, required=("article_6",), optional=("article_9",))
-    if fields is None or "article_6" not in fields.values:
+    if fields is None:
         return None
-    article_6 = nodes.scalar(fields.values["article_6"])
-    if article_6 not in ARTICLE_6_BASES:
-        nodes.problem(
-            fields.values["article_6"],
-            f"{what} article_6 must be one of the letters a to f of UK GDPR Article 6(1)",
-        )
-        return None
+    article_6_node = fields.values.get("article_6")
+    article_6 = _letter(nodes, article_6_node, f"{what} article_6", ARTICLE_6_BASES, "a to f")
     article_9_node = _optional(fields, "article_9")
-    article_9 = nodes.scalar(article_9_node) if article_9_node is not None else None
-    if article_9_node is not None and article_9 not in ARTICLE_9_CONDITIONS:
-        nodes.problem(
-            article_9_node,
-            f"{what} article_9 must be one of the letters a to j of UK GDPR Article 9(2), or null",
-        )
+    article_9 = _letter(nodes, article_9_node, f"{what} article_9", ARTICLE_9_CONDITIONS, "a to j")
+    if article_6 is None or (article_9_node is not None and article_9 is None):
         return None
-    return LawfulBasis(article_6=str(article_6), article_9=str(article_9) if article_9 else None)
+    return LawfulBasis(article_6=article_6, article_9=article_9)
+
+
+def _letter(
+    nodes: _NodeReader, node: Node | None, what: str, letters: Container[str], span: str
+) -> str | None:
+    if node is None:
+        return None
+    value = nodes.scalar(node)
+    if isinstance(value, str) and value in letters:
+        return value
+    article = "Article 6(1)" if "article_6" in what else "Article 9(2), or null"
+    nodes.problem(node, f"{what} must be one of the letters {span} of UK GDPR {article}")
+    return None
 
 
 def _read_gateway(nodes: _NodeReader, node: Node, what: str) -> LegalGateway | None:

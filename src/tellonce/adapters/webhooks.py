@@ -298,9 +298,10 @@ class _EndpointSlot:
 class WebhookSender:
     """Sends signed webhooks over one pooled ``aiohttp.ClientSession``.
 
-    Concurrency is bounded per endpoint (a semaphore per URL, and ``limit_per_host`` on the pool)
-    and overall. The slots are taken *before* the attempt starts, so time spent queueing neither
-    counts against the per-attempt timeout nor ages the signed timestamp.
+    Concurrency is bounded per endpoint (a semaphore per URL; ``limit_per_host`` on the pool
+    also caps endpoints that share a host) and overall. The slots are taken *before* the attempt
+    starts, so time spent queueing neither counts against the per-attempt timeout nor ages the
+    signed timestamp.
     """
 
     def __init__(

@@ -24,7 +24,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
-    EmailStr,
     Field,
     ValidationError,
     ValidationInfo,
@@ -33,7 +32,8 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from tellonce.domain.identifiers import (
-    InvalidValueError,
+    EmailAddress,
+    InvalidValue,
     NamePart,
     NationalInsuranceNumber,
     NhsNumber,
@@ -60,8 +60,10 @@ MINIMUM_AGE_TO_MARRY = 16
 def today_from(info: ValidationInfo) -> dt.date:
     """The date validation treats as today: ``context["today"]`` if given, else UTC today."""
     context = info.context
-    if isinstance(context, Mapping) and isinstance(context.get("today"), dt.date):
-        today: dt.date = context["today"]
+    today = context.get("today") if isinstance(context, Mapping) else None
+    if isinstance(today, dt.datetime):  # a datetime is a date, but cannot be compared with one
+        return today.date()
+    if isinstance(today, dt.date):
         return today
     return dt.datetime.now(dt.UTC).date()
 
@@ -113,12 +115,14 @@ RecentBirthDate = Annotated[dt.date, AfterValidator(_not_future), AfterValidator
 
 
 # --- Cross-field problems ------------------------------------------------------------------------
-def problem(loc: tuple[str | int, ...], code: str, message: str, value: object) -> InitErrorDetails:
+def _problem(
+    loc: tuple[str | int, ...], code: str, message: str, value: object
+) -> InitErrorDetails:
     """One error located at a field, for a model validator that checks several fields together."""
     return InitErrorDetails(type=PydanticCustomError(code, message), loc=loc, input=value)
 
 
-def raise_problems(model: BaseModel, problems: Sequence[InitErrorDetails]) -> None:
+def _raise_problems(model: BaseModel, problems: Sequence[InitErrorDetails]) -> None:
     """Raise all problems at once; pydantic keeps each ``loc`` and prefixes the outer path."""
     if problems:
         raise ValidationError.from_exception_data(type(model).__name__, list(problems))
@@ -145,7 +149,7 @@ def _town(text: str) -> str:
 def _registration_reference(text: str) -> str:
     reference = normalise_text(text, max_length=30).upper()
     if re.fullmatch(r"[A-Z0-9/-]+", reference) is None:
-        raise InvalidValueError(
+        raise InvalidValue(
             "registration_reference_invalid",
             "Registration reference must only include letters, numbers, hyphens and slashes",
         )
@@ -189,7 +193,7 @@ class Address(_Model):
 class Contact(_Model):
     """How recipients may contact the person reporting, if they need to."""
 
-    email: EmailStr | None = None
+    email: EmailAddress | None = None
     phone: UkPhoneNumber | None = None
 
 
@@ -242,11 +246,11 @@ class ChangeOfAddress(LifeEventPayload):
         problems = []
         if self.new_address.same_place_as(self.previous_address):
             message = "The new address must be different from the previous address"
-            problems.append(problem(("new_address",), "address_unchanged", message, None))
+            problems.append(_problem(("new_address",), "address_unchanged", message, None))
         if self.move_date < self.person.date_of_birth:
             message = "The move date must be on or after the date of birth"
-            problems.append(problem(("move_date",), "date_before_birth", message, self.move_date))
-        raise_problems(self, problems)
+            problems.append(_problem(("move_date",), "date_before_birth", message, self.move_date))
+        _raise_problems(self, problems)
         return self
 
 
@@ -265,7 +269,7 @@ class RenamedPerson(_Model):
         # Exact comparison: a change of capitalisation ("De Souza" to "de Souza") is a change.
         if self.new_name == self.previous_name:
             message = "The new name must be different from the previous name"
-            raise_problems(self, [problem(("new_name",), "name_unchanged", message, None)])
+            _raise_problems(self, [_problem(("new_name",), "name_unchanged", message, None)])
         return self
 
 
@@ -304,10 +308,10 @@ class ChangeOfName(LifeEventPayload):
     def check_dates(self) -> Self:
         if self.effective_date < self.person.date_of_birth:
             message = "The date of the change must be on or after the date of birth"
-            details = problem(
+            details = _problem(
                 ("effective_date",), "date_before_birth", message, self.effective_date
             )
-            raise_problems(self, [details])
+            _raise_problems(self, [details])
         return self
 
 
@@ -337,7 +341,7 @@ def _registered_after(registration: Registration | None, event: dt.date, what: s
         return []
     message = f"The registration date must be on or after the {what}"
     loc = ("registration", "registered_on")
-    return [problem(loc, "date_before_event", message, registration.registered_on)]
+    return [_problem(loc, "date_before_event", message, registration.registered_on)]
 
 
 class Birth(LifeEventPayload):
@@ -360,7 +364,7 @@ class Birth(LifeEventPayload):
     @model_validator(mode="after")
     def check_dates(self) -> Self:
         born = self.child.date_of_birth
-        raise_problems(self, _registered_after(self.registration, born, "date of birth"))
+        _raise_problems(self, _registered_after(self.registration, born, "date of birth"))
         return self
 
 
@@ -385,8 +389,8 @@ class Deceased(_Model):
     def check_dates(self) -> Self:
         if self.date_of_death < self.date_of_birth:
             message = "The date of death must be on or after the date of birth"
-            details = problem(("date_of_death",), "date_before_birth", message, self.date_of_death)
-            raise_problems(self, [details])
+            details = _problem(("date_of_death",), "date_before_birth", message, self.date_of_death)
+            _raise_problems(self, [details])
         return self
 
 
@@ -427,7 +431,7 @@ class Death(LifeEventPayload):
     @model_validator(mode="after")
     def check_dates(self) -> Self:
         died = self.deceased.date_of_death
-        raise_problems(self, _registered_after(self.registration, died, "date of death"))
+        _raise_problems(self, _registered_after(self.registration, died, "date of death"))
         return self
 
 
@@ -467,8 +471,8 @@ class Marriage(LifeEventPayload):
         for index, party in enumerate(self.parties):
             if anniversary(party.date_of_birth, MINIMUM_AGE_TO_MARRY) > self.date:
                 loc = ("parties", index, "date_of_birth")
-                problems.append(problem(loc, "too_young", message, party.date_of_birth))
-        raise_problems(self, problems)
+                problems.append(_problem(loc, "too_young", message, party.date_of_birth))
+        _raise_problems(self, problems)
         return self
 
 
@@ -483,7 +487,7 @@ class UnknownEventType(ValueError):
     """Raised for an event type the hub does not know (never a bare ``KeyError``)."""
 
     def __init__(self, event_type: object) -> None:
-        super().__init__(f"Unknown life event type: {event_type!r}")
+        super().__init__(f"Unknown life event type: {str(event_type)[:40]!r}")
         self.event_type = event_type
 
 

@@ -1,7 +1,7 @@
 """UK identifier and free-text rules, as pure functions and pydantic ``Annotated`` types.
 
 Each ``normalise_*`` function accepts what a person would reasonably type (any case, spaces,
-dashes), returns one canonical form, and raises :class:`InvalidValueError` — a ``ValueError``
+dashes), returns one canonical form, and raises :class:`InvalidValue` — a ``ValueError``
 carrying a stable ``code`` and a plain-English message in GOV.UK style — for anything else.
 The canonical form matters beyond tidiness: recipients match records on these values, and the
 hub computes blind indexes over them, so "ls11ur" and "LS1 1UR" must become the same string.
@@ -18,12 +18,21 @@ import unicodedata
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
+)
 from pydantic_core import PydanticCustomError
 
 __all__ = [
     "EXAMPLE_NINO_PREFIX",
-    "InvalidValueError",
+    "EmailAddress",
+    "InvalidValue",
     "LongText",
     "NamePart",
     "NationalInsuranceNumber",
@@ -44,7 +53,7 @@ __all__ = [
 ]
 
 
-class InvalidValueError(ValueError):
+class InvalidValue(ValueError):
     """A value broke a rule; ``message`` is fit to show to the person who typed it."""
 
     def __init__(self, code: str, message: str) -> None:
@@ -62,7 +71,7 @@ def pydantic_rule(rule: Callable[[_In], str]) -> Callable[[_In], str]:
     def validate(value: _In) -> str:
         try:
             return rule(value)
-        except InvalidValueError as exc:
+        except InvalidValue as exc:
             raise PydanticCustomError(exc.code, exc.message) from None
 
     validate.__name__ = rule.__name__
@@ -86,7 +95,7 @@ def normalise_postcode(text: str) -> str:
     compact = "".join(text.split()).upper()
     match = _POSTCODE.fullmatch(compact)
     if match is None:
-        raise InvalidValueError("postcode_invalid", _POSTCODE_MESSAGE)
+        raise InvalidValue("postcode_invalid", _POSTCODE_MESSAGE)
     return f"{match['outward']} {match['inward']}"
 
 
@@ -116,7 +125,7 @@ def normalise_nino(text: str) -> str:
     """Return a National Insurance number as ``"QQ123456C"``: no spaces, upper case."""
     compact = "".join(text.split()).upper()
     if _NINO.fullmatch(compact) is None and not _is_example_nino(compact):
-        raise InvalidValueError("national_insurance_number_invalid", _NINO_MESSAGE)
+        raise InvalidValue("national_insurance_number_invalid", _NINO_MESSAGE)
     return compact
 
 
@@ -136,9 +145,9 @@ def normalise_nhs_number(text: str) -> str:
     """
     digits = re.sub(r"[\s-]", "", text)
     if re.fullmatch(r"[0-9]{10}", digits) is None:
-        raise InvalidValueError("nhs_number_invalid", _NHS_MESSAGE)
+        raise InvalidValue("nhs_number_invalid", _NHS_MESSAGE)
     if _nhs_check_digit(digits[:9]) != int(digits[9]):
-        raise InvalidValueError("nhs_number_invalid", "Enter a real NHS number, like 943 476 5919")
+        raise InvalidValue("nhs_number_invalid", "Enter a real NHS number, like 943 476 5919")
     return digits
 
 
@@ -162,10 +171,10 @@ def normalise_uprn(value: str | int) -> str:
     because it is an identifier, not a quantity.
     """
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidValueError("uprn_invalid", _UPRN_MESSAGE)
+        raise InvalidValue("uprn_invalid", _UPRN_MESSAGE)
     text = str(value).strip()
     if re.fullmatch(r"[0-9]{1,12}", text) is None or int(text) == 0:
-        raise InvalidValueError("uprn_invalid", _UPRN_MESSAGE)
+        raise InvalidValue("uprn_invalid", _UPRN_MESSAGE)
     return str(int(text))
 
 
@@ -183,7 +192,7 @@ def normalise_uk_phone(text: str) -> str:
     if compact.startswith("0044"):
         compact = "+44" + compact[4:]
     if re.fullmatch(r"\+44[1-9][0-9]{8,9}|0[1-9][0-9]{8,9}", compact) is None:
-        raise InvalidValueError("phone_invalid", _PHONE_MESSAGE)
+        raise InvalidValue("phone_invalid", _PHONE_MESSAGE)
     return compact
 
 
@@ -198,7 +207,7 @@ def _clean(text: str) -> str:
     """NFC-normalise, strip, refuse control characters, collapse runs of spaces to one."""
     text = unicodedata.normalize("NFC", text).strip()
     if any(unicodedata.category(ch) in _FORBIDDEN_CATEGORIES for ch in text):
-        raise InvalidValueError("text_control_character", "Remove any special or hidden characters")
+        raise InvalidValue("text_control_character", "Remove any special or hidden characters")
     return " ".join(text.split())
 
 
@@ -206,9 +215,9 @@ def normalise_text(text: str, *, max_length: int = 100) -> str:
     """Return free text (an address line, a place) cleaned, 1 to ``max_length`` characters."""
     cleaned = _clean(text)
     if not cleaned:
-        raise InvalidValueError("text_empty", "Enter some text")
+        raise InvalidValue("text_empty", "Enter some text")
     if len(cleaned) > max_length:
-        raise InvalidValueError("text_too_long", f"Enter {max_length} characters or fewer")
+        raise InvalidValue("text_too_long", f"Enter {max_length} characters or fewer")
     return cleaned
 
 
@@ -222,16 +231,16 @@ def normalise_name_part(text: str) -> str:
     """
     cleaned = _clean(text)
     if not cleaned:
-        raise InvalidValueError("name_empty", "Enter a name")
+        raise InvalidValue("name_empty", "Enter a name")
     if len(cleaned) > 100:
-        raise InvalidValueError("name_too_long", "Name must be 100 characters or fewer")
+        raise InvalidValue("name_too_long", "Name must be 100 characters or fewer")
     if not all(_is_name_character(ch) for ch in cleaned):
-        raise InvalidValueError(
+        raise InvalidValue(
             "name_invalid_character",
             "Name must only include letters, spaces, hyphens, apostrophes and full stops",
         )
     if not any(unicodedata.category(ch).startswith("L") for ch in cleaned):
-        raise InvalidValueError("name_no_letters", "Name must include at least one letter")
+        raise InvalidValue("name_no_letters", "Name must include at least one letter")
     return cleaned
 
 
@@ -248,6 +257,16 @@ def _uprn_before(value: object) -> str:
     if not isinstance(value, str | int):
         raise PydanticCustomError("uprn_invalid", _UPRN_MESSAGE)
     return pydantic_rule(normalise_uprn)(value)
+
+
+def _email_in_plain_english(value: object, handler: ValidatorFunctionWrapHandler) -> str:
+    """Keep pydantic's email check (email-validator), but say what is wrong as GOV.UK does."""
+    try:
+        email: str = handler(value)
+    except ValidationError:
+        message = "Enter an email address in the correct format, like name@example.com"
+        raise PydanticCustomError("email_invalid", message) from None
+    return email
 
 
 # --- Annotated types for pydantic models ---------------------------------------------------------
@@ -287,6 +306,7 @@ Uprn = Annotated[
         json_schema_extra={"pattern": r"^[0-9]{1,12}$"},
     ),
 ]
+EmailAddress = Annotated[EmailStr, WrapValidator(_email_in_plain_english)]
 UkPhoneNumber = Annotated[
     str,
     AfterValidator(pydantic_rule(normalise_uk_phone)),

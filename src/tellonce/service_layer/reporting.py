@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -35,6 +36,10 @@ from tellonce.service_layer.ports import (
     UnitOfWorkFactory,
     Vault,
 )
+
+# "Not in the future" is judged by the date in the UK, not in UTC: just after midnight in
+# British Summer Time, UTC still says yesterday.
+UK = ZoneInfo("Europe/London")
 
 # Reports about someone other than the reporter: the subject is a new person with their own key.
 _SUBJECT_IS_SOMEONE_ELSE = frozenset({"birth", "death"})
@@ -136,7 +141,7 @@ def reports_for_account(
 
 def _validated_payload(draft: ReportDraft, clock: Clock) -> dict[str, Any]:
     try:
-        model = parse_payload(draft.event_type, draft.payload, today=clock.now().date())
+        model = parse_payload(draft.event_type, draft.payload, today=clock.now().astimezone(UK).date())
     except UnknownEventType as error:
         raise InvalidInput([FieldProblem(("event_type",), str(error))]) from error
     except ValidationError as error:

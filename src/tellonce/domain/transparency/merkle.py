@@ -72,16 +72,17 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
     Level by level, pairing neighbours and carrying a lone right-most hash up unchanged,
     which is the same tree as RFC 9162's split at the largest power of two. O(n) time.
     """
-    if any(len(h) != HASH_SIZE for h in hashes):
+    if set(map(len, hashes)) - {HASH_SIZE}:
         raise ProofError(f"every leaf hash must be {HASH_SIZE} bytes")
     level = list(hashes)
     if not level:
         return EMPTY_ROOT
-    sha256 = hashlib.sha256
+    sha256 = hashlib.sha256  # local name: this loop is the log's hot path
     while len(level) > 1:
+        pairs = iter(level)
         parents = [
             sha256(_NODE_PREFIX + left + right).digest()
-            for left, right in zip(level[0::2], level[1::2], strict=False)
+            for left, right in zip(pairs, pairs, strict=False)
         ]
         if len(level) % 2:
             parents.append(level[-1])
@@ -105,6 +106,9 @@ def range_hash(start: int, end: int, hash_at: HashAt) -> bytes:
     """
     if not 0 <= start < end:
         raise ProofError(f"cannot hash the empty or inverted range [{start}, {end})")
+    width = end - start
+    if not width & (width - 1) and not start % width:  # one complete subtree: the usual case
+        return hash_at(width.bit_length() - 1, start // width)
     hashes = []
     while start < end:
         level = (end - start).bit_length() - 1
@@ -115,6 +119,13 @@ def range_hash(start: int, end: int, hash_at: HashAt) -> bytes:
     return _fold_right(hashes)
 
 
+def _proof_shape(index: int, size: int) -> tuple[int, int]:
+    """(inner, border) lengths of an inclusion proof: the part below the right edge and on it."""
+    inner = (index ^ (size - 1)).bit_length()
+    border = (index >> inner).bit_count()
+    return inner, border
+
+
 def _split(size: int) -> int:
     """The largest power of two strictly below ``size`` (``size`` >= 2)."""
     return 1 << ((size - 1).bit_length() - 1)
@@ -123,21 +134,23 @@ def _split(size: int) -> int:
 def inclusion_proof(index: int, size: int, hash_at: HashAt) -> list[bytes]:
     """RFC 9162 section 2.1.3.1 inclusion proof for leaf ``index`` in the tree of ``size``.
 
-    Hashes are ordered from the leaf's sibling up to the root's child.
+    Hashes are ordered from the leaf's sibling up to the root's child: first the siblings
+    below the level where the leaf's path meets the tree's right edge (only the highest of
+    them can be an incomplete subtree), then the left siblings along that edge.
     """
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is outside a tree of size {size}")
-    proof: list[bytes] = []
-    start, end = 0, size
-    while end - start > 1:
-        k = _split(end - start)
-        if index < start + k:
-            proof.append(range_hash(start + k, end, hash_at))
-            end = start + k
+    inner, _ = _proof_shape(index, size)
+    proof = []
+    for level in range(inner):
+        sibling = (index >> level) ^ 1
+        if (sibling + 1) << level <= size:
+            proof.append(hash_at(level, sibling))
         else:
-            proof.append(hash_at(k.bit_length() - 1, start // k))
-            start += k
-    proof.reverse()
+            proof.append(range_hash(sibling << level, size, hash_at))
+    for level in range(inner, size.bit_length()):
+        if (index >> level) & 1:
+            proof.append(hash_at(level, (index >> level) ^ 1))
     return proof
 
 
@@ -166,13 +179,6 @@ def consistency_proof(size1: int, size2: int, hash_at: HashAt) -> list[bytes]:
         proof.append(range_hash(start, end, hash_at))
     proof.reverse()
     return proof
-
-
-def _proof_shape(index: int, size: int) -> tuple[int, int]:
-    """(inner, border) lengths of an inclusion proof: the part below the right edge and on it."""
-    inner = (index ^ (size - 1)).bit_length()
-    border = (index >> inner).bit_count()
-    return inner, border
 
 
 def _check_proof_hashes(proof: Sequence[bytes]) -> None:
@@ -227,7 +233,8 @@ def verify_consistency(
     if size1 in (0, size2):
         if proof:
             raise ProofError(f"consistency proof from size {size1} to {size2} must be empty")
-        _check_match(root1 if size1 else root2, root2, "new root hash")
+        if size1 == size2:
+            _check_match(root2, root1, "new root hash")
         return
     _verify_consistency_path(size1, size2, root1, root2, proof)
 
@@ -241,13 +248,14 @@ def _verify_consistency_path(
     inner, border = _proof_shape(size1 - 1, size2)
     shift = (size1 & -size1).bit_length() - 1
     inner -= shift
-    seed, path = (root1, proof) if size1 == 1 << shift else (proof[0], proof[1:])
-    expected = inner + border + (0 if size1 == 1 << shift else 1)
+    whole = size1 == 1 << shift
+    expected = inner + border + (0 if whole else 1)
     if len(proof) != expected:
         raise ProofError(
             f"consistency proof from size {size1} to {size2} has {len(proof)} hashes, "
             f"expected {expected}"
         )
+    seed, path = (root1, proof) if whole else (proof[0], proof[1:])
     mask = (size1 - 1) >> shift
     old, new = seed, seed
     for level, sibling in enumerate(path[:inner]):
@@ -356,9 +364,12 @@ class MerkleTree:
 
     def hash_at(self, level: int, index: int) -> bytes:
         """The stored hash of the complete subtree at (``level``, ``index``)."""
-        if not (0 <= level < len(self._levels) and 0 <= index < len(self._levels[level])):
-            raise ProofError(f"no complete subtree at level {level}, index {index}")
-        return self._levels[level][index]
+        if level >= 0 and index >= 0:
+            try:
+                return self._levels[level][index]
+            except IndexError:
+                pass
+        raise ProofError(f"no complete subtree at level {level}, index {index}")
 
     def leaf_hash(self, index: int) -> bytes:
         return self.hash_at(0, index)

@@ -181,23 +181,32 @@ class TileHashes:
     def __init__(self, size: int, read_tile: Callable[[Tile], bytes]) -> None:
         self.size = size
         self._read_tile = read_tile
-        self._rows: dict[Tile, list[list[bytes]]] = {}
+        # Keyed by (level, index): at one tree size each position has exactly one width.
+        self._rows: dict[tuple[int, int], list[list[bytes]]] = {}
 
     def rows(self, tile: Tile) -> list[list[bytes]]:
         """The tile's hashes and interior hashes, read and checked on first use."""
-        rows = self._rows.get(tile)
+        rows = self._rows.get((tile.level, tile.index))
         if rows is None:
+            if tile_width(tile.level, tile.index, self.size) != tile.width:
+                raise TileError(f"tree size {self.size} has no tile {tile.path}")
             data = self._read_tile(tile)
             if len(data) != tile.width * HASH_SIZE:
                 raise TileError(f"tile {tile.path} holds {len(data)} bytes, not {tile.width}")
-            rows = self._rows[tile] = tile_rows(data)
+            rows = self._rows[tile.level, tile.index] = tile_rows(data)
         return rows
 
     def hash_at(self, level: int, index: int) -> bytes:
         tile_level, height = divmod(level, TILE_HEIGHT)
         first = index << height
-        tile = tile_for(tile_level, first + (1 << height) - 1, self.size)
-        return self.rows(tile)[height][(first % TILE_WIDTH) >> height]
+        tile_index, offset = divmod(first, TILE_WIDTH)
+        rows = self._rows.get((tile_level, tile_index))
+        if rows is None:
+            rows = self.rows(tile_for(tile_level, first + (1 << height) - 1, self.size))
+        row = rows[height] if height < len(rows) else ()
+        if index < 0 or offset >> height >= len(row):
+            raise TileError(f"tree size {self.size} has no complete subtree ({level}, {index})")
+        return row[offset >> height]
 
 
 def encode_entry_bundle(entries: Iterable[bytes]) -> bytes:

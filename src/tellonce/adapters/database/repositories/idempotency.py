@@ -36,9 +36,12 @@ class SqlIdempotencyRepository:
         # ON CONFLICT DO NOTHING: a concurrent claimer sees the row instead of an error that
         # would abort the transaction on PostgreSQL.
         inserted = self._connection.execute(
-            insert(idempotency_keys).values(**values).on_conflict_do_nothing()
-        )
-        if inserted.rowcount == 1:
+            insert(idempotency_keys)
+            .values(**values)
+            .on_conflict_do_nothing()
+            .returning(idempotency_keys.c.key)
+        ).first()
+        if inserted is not None:
             return IdempotencyClaim("claimed")
         row = (
             self._connection.execute(

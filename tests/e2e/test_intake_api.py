@@ -1,0 +1,222 @@
+"""Report intake through the HTTP API, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from tellonce.adapters.database.schema import (
+    consent_records,
+    delivery_queue,
+    disclosures,
+    idempotency_keys,
+    reports,
+)
+from tellonce.bootstrap import Hub
+from tellonce.domain.events import EVENT_TYPES
+from tellonce.domain.examples import example_payload
+from tests.e2e.conftest import sign_in
+from tests.fakes import FakeClock
+
+
+def draft(event_type: str = "change-of-address", **answers: bool) -> dict[str, Any]:
+    payload = example_payload(event_type, today=FakeClock().now().date())
+    return {
+        "event_type": event_type,
+        "payload": payload,
+        "answers": {k.replace("_", "-"): v for k, v in answers.items()},
+    }
+
+
+def previewed(client: TestClient, auth: dict[str, str], body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/api/v1/reports/preview", json=body, headers=auth)
+    assert response.status_code == 200, response.text
+    preview: dict[str, Any] = response.json()
+    return preview
+
+
+def submission(
+    client: TestClient, auth: dict[str, str], consents: dict[str, bool] | None = None, **answers: bool
+) -> dict[str, Any]:
+    body = draft(**answers)
+    body["preview_digest"] = previewed(client, auth, body)["preview_digest"]
+    body["consents"] = consents or {}
+    return body
+
+
+def count(hub: Hub, table: sa.Table) -> int:
+    with hub.engine.connect() as connection:
+        return int(connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def test_preview_shows_who_is_told_why_and_what(client: TestClient) -> None:
+    auth = sign_in(client)
+    preview = previewed(client, auth, draft(holds_driving_licence=True))
+    assert preview["complete"] is True
+    by_law = {r["agreement_id"]: r for r in preview["by_law"]}
+    assert set(by_law) == {
+        "dwp-moves",
+        "dvla-moves",
+        "leeds-council-tax-moves",
+        "manchester-council-tax-moves",
+        "leeds-electoral-moves",
+    }
+    assert [r["agreement_id"] for r in preview["by_consent"]] == ["charity-newsletter"]
+    manchester = by_law["manchester-council-tax-moves"]
+    assert manchester["data"]["previous_address"] == {"postcode": "LS6 2AB"}
+    assert manchester["legal_basis"]["gateway"] == "Digital Economy Act 2017, section 35"
+    assert any("new address" in reason for reason in manchester["reasons"])
+
+
+def test_preview_asks_the_routing_questions(client: TestClient) -> None:
+    preview = previewed(client, sign_in(client), draft())
+    assert preview["complete"] is False
+    assert preview["questions"] == [
+        {"id": "holds-driving-licence", "text": "Does the person hold a UK driving licence?"}
+    ]
+
+
+def test_submit_writes_report_disclosures_outbox_and_consent_in_one_go(
+    client: TestClient, hub: Hub
+) -> None:
+    auth = sign_in(client)
+    body = submission(client, auth, {"charity-newsletter": False}, holds_driving_licence=True)
+    response = client.post("/api/v1/reports", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    report = response.json()
+    assert response.headers["Location"] == f"/api/v1/reports/{report['reference']}"
+    told = {d["agreement_id"] for d in report["disclosures"]}
+    assert "charity-newsletter" not in told  # consent refused
+    assert len(told) == 5
+    assert all(d["state"] == "queued" for d in report["disclosures"])
+    assert count(hub, delivery_queue) == 5
+    with hub.engine.connect() as connection:
+        consent = connection.execute(sa.select(consent_records)).mappings().one()
+        sealed = connection.execute(sa.select(reports.c.sealed_payload)).scalar_one()
+    assert consent["decision"] == "refused"
+    assert consent["preview_digest"] == body["preview_digest"]
+    assert consent["method"] == "api"
+    assert b"LS6 2AB" not in sealed and b"Jones" not in sealed  # encrypted at rest
+
+
+def test_consent_given_adds_the_recipient(client: TestClient) -> None:
+    auth = sign_in(client)
+    body = submission(client, auth, {"charity-newsletter": True}, holds_driving_licence=False)
+    report = client.post("/api/v1/reports", json=body, headers=auth).json()
+    told = {d["agreement_id"]: d for d in report["disclosures"]}
+    assert "charity-newsletter" in told and "dvla-moves" not in told
+    assert told["charity-newsletter"]["basis"] == "consent"
+    assert told["charity-newsletter"]["fields"] == ["person.name", "new_address.postcode"]
+
+
+def test_status_and_list_are_only_for_the_reporter(client: TestClient) -> None:
+    alice, bob = sign_in(client, "alice"), sign_in(client, "bob")
+    body = submission(client, alice, holds_driving_licence=True)
+    reference = client.post("/api/v1/reports", json=body, headers=alice).json()["reference"]
+    assert client.get(f"/api/v1/reports/{reference}", headers=alice).status_code == 200
+    assert client.get(f"/api/v1/reports/{reference.lower()}", headers=alice).status_code == 200
+    hidden = client.get(f"/api/v1/reports/{reference}", headers=bob)
+    assert hidden.status_code == 404
+    assert hidden.headers["content-type"] == "application/problem+json"
+    assert [r["reference"] for r in client.get("/api/v1/reports", headers=alice).json()["reports"]] == [
+        reference
+    ]
+    assert client.get("/api/v1/reports", headers=bob).json()["reports"] == []
+    assert sign_in(client, "alice") != alice  # a new session for the same citizen...
+    again = client.get("/api/v1/reports", headers=sign_in(client, "alice")).json()["reports"]
+    assert [r["reference"] for r in again] == [reference]  # ...sees the same reports
+
+
+def test_an_unanswered_question_names_the_answer_at_fault(client: TestClient) -> None:
+    auth = sign_in(client)
+    body = submission(client, auth)
+    response = client.post("/api/v1/reports", json=body, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {
+            "pointer": "#/answers/holds-driving-licence",
+            "detail": "Answer the question: Does the person hold a UK driving licence?",
+        }
+    ]
+
+
+def test_a_consent_not_offered_is_refused(client: TestClient) -> None:
+    auth = sign_in(client)
+    body = submission(client, auth, {"dwp-moves": True}, holds_driving_licence=True)
+    response = client.post("/api/v1/reports", json=body, headers=auth)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "#/consents/dwp-moves"
+
+
+def test_a_stale_preview_is_refused(client: TestClient) -> None:
+    auth = sign_in(client)
+    body = submission(client, auth, holds_driving_licence=True)
+    body["preview_digest"] = "0" * 64
+    response = client.post("/api/v1/reports", json=body, headers=auth)
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["pointer"] == "#/preview_digest"
+    assert count_reports(client) == 0
+
+
+def count_reports(client: TestClient) -> int:
+    hub: Hub = client.app.state.hub  # type: ignore[attr-defined]
+    return count(hub, reports)
+
+
+@pytest.mark.parametrize("event_type", EVENT_TYPES)
+def test_every_life_event_can_be_submitted(client: TestClient, event_type: str) -> None:
+    auth = sign_in(client)
+    body = draft(event_type)
+    preview = previewed(client, auth, body)
+    body["answers"] = {q["id"]: True for q in preview["questions"]}
+    body["preview_digest"] = previewed(client, auth, body)["preview_digest"]
+    response = client.post("/api/v1/reports", json=body, headers=auth)
+    assert response.status_code == 201, response.text
+    assert response.json()["event_type"] == event_type
+
+
+def test_without_a_session_the_api_answers_401_problem(client: TestClient) -> None:
+    response = client.post("/api/v1/reports/preview", json=draft())
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["www-authenticate"] == "Bearer"
+    forged = client.get("/api/v1/reports", headers={"Authorization": "Bearer tlo_session_nope"})
+    assert forged.status_code == 401
+
+
+def test_a_recipient_key_is_not_a_citizen_session(client: TestClient, hub: Hub) -> None:
+    from tellonce.service_layer.identity import create_recipient_key
+
+    issued = create_recipient_key("dwp", "live", None, uow=hub.uow(), clock=hub.clock)
+    assert issued.key.startswith("tlo_live_")
+    response = client.get("/api/v1/reports", headers={"Authorization": f"Bearer {issued.key}"})
+    assert response.status_code == 401
+
+
+def test_one_transaction_a_failure_mid_submit_leaves_nothing(
+    client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tellonce.adapters.database.repositories import reports as repository
+
+    original = repository.SqlReportRepository.add
+
+    def add_then_fail(self: Any, *args: Any) -> None:
+        original(self, *args)  # the report, disclosures, queue rows and consents are written...
+        raise RuntimeError("the database went away")  # ...then the process fails
+
+    auth = sign_in(client)
+    body = submission(client, auth, {"charity-newsletter": True}, holds_driving_licence=True)
+    monkeypatch.setattr(repository.SqlReportRepository, "add", add_then_fail)
+    response = client.post(
+        "/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "k-1"}
+    )
+    assert response.status_code == 500, response.text
+    assert response.json()["detail"] == "Try again later"
+    for table in (reports, disclosures, delivery_queue, consent_records, idempotency_keys):
+        assert count(hub, table) == 0, table.name
+    monkeypatch.setattr(repository.SqlReportRepository, "add", original)
+    retry = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "k-1"})
+    assert retry.status_code == 201  # the key was released, so the retry goes through
