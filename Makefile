@@ -8,11 +8,12 @@ export TELLONCE_DATA_DIR ?= $(abspath $(DATA_DIR))
 
 .PHONY: run test lint format demo bench clean install
 
-$(STAMP): pyproject.toml requirements/dev.lock
+$(STAMP): pyproject.toml requirements/dev.lock package.json package-lock.json
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip uv
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements/dev.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,6 +24,7 @@ run: $(STAMP)
 	TELLONCE_MODE=demo $(BIN)/tellonce serve --host 127.0.0.1 --port 8000
 
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)

@@ -8,19 +8,26 @@ a signing bug cannot pass as a delivery).
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import socket
+import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tellonce.adapters.webhooks import (
@@ -32,6 +39,7 @@ from tellonce.adapters.webhooks import (
     WebhookRequest,
     WebhookSender,
     generate_secret,
+    parse_retry_after,
 )
 from tellonce.domain.backoff import DeliveryVerdict
 
@@ -410,3 +418,102 @@ async def test_the_connection_resolver_drops_private_answers() -> None:
 )
 def test_address_classification(address: str, allowed: bool) -> None:
     assert DestinationPolicy().address_allowed(address) is allowed
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("²", None),
+        ("30", timedelta(seconds=30)),
+        (" 30 ", timedelta(seconds=30)),
+        ("99999999999999999999", timedelta(days=365)),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", timedelta(0)),  # in the past: no extra wait
+        ("Wed, 21 Oct 2015 07:30:00 GMT", timedelta(seconds=120)),
+    ],
+)
+def test_retry_after_parsing(value: str | None, expected: timedelta | None) -> None:
+    now = datetime(2015, 10, 21, 7, 28, tzinfo=UTC).timestamp()
+
+    assert parse_retry_after(value, now) == expected
+
+
+def test_requests_need_a_valid_secret() -> None:
+    with pytest.raises(ValueError, match="at least one secret"):
+        WebhookRequest(url="https://a.example/", msg_id="m", body=b"{}", secrets=())
+    with pytest.raises(ValueError, match="whsec_"):
+        WebhookRequest(url="https://a.example/", msg_id="m", body=b"{}", secrets=("whsec_!!",))
+
+
+def test_tls_verification_cannot_be_switched_off() -> None:
+    lax = ssl.create_default_context()
+    lax.check_hostname = False
+    lax.verify_mode = ssl.CERT_NONE
+
+    with pytest.raises(ValueError, match="cannot be turned off"):
+        WebhookSender(ssl_context=lax)
+
+
+async def test_sending_needs_the_context_manager() -> None:
+    with pytest.raises(RuntimeError, match="async with"):
+        await WebhookSender().send(request("https://a.example/"))
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1: (certificate, key) PEM files."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tellonce test receiver")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+async def test_https_certificates_are_verified(certificate: tuple[Path, Path]) -> None:
+    cert_path, key_path = certificate
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert_path, key_path)
+    receiver = Receiver()
+    receiver.server = TestServer(_app(receiver), host="127.0.0.1", port=0)
+    await receiver.server.start_server(ssl=server_context)
+    https = DestinationPolicy(allow_private=True, require_https=True)
+    assert receiver.url("/ok").startswith("https://")
+    try:
+        async with WebhookSender(https) as sender:
+            untrusted = await sender.send(request(receiver.url("/ok")))
+        trusting = ssl.create_default_context(cafile=str(cert_path))
+        async with WebhookSender(https, ssl_context=trusting) as sender:
+            trusted = await sender.send(request(receiver.url("/ok")))
+    finally:
+        await receiver.server.close()
+
+    assert (untrusted.status, untrusted.verdict) == (None, DeliveryVerdict.RETRY)
+    assert untrusted.error == "tls certificate rejected"
+    assert (trusted.status, trusted.verdict) == (204, DeliveryVerdict.DELIVERED)
+    assert receiver.hits["/ok"] == 1

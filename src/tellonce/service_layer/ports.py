@@ -64,6 +64,8 @@ class NewDisclosure:
     fields: Sequence[str]
     state: str
     created_at: datetime
+    person_id: uuid.UUID  # the subject
+    sequence: int  # per person, increasing: recipients apply changes in this order
     push: bool  # whether a delivery-queue row is written for the worker
 
 
@@ -151,6 +153,9 @@ class CatalogueRepository(Protocol):
 class PeopleRepository(Protocol):
     def add(self, person_id: uuid.UUID, key: PersonKey, now: datetime) -> None: ...
     def key_for(self, person_id: uuid.UUID) -> PersonKey: ...
+    def take_sequences(self, person_id: uuid.UUID, count: int) -> range:
+        """Reserve ``count`` consecutive disclosure sequence numbers for a person."""
+        ...
 
 
 class AccountRepository(Protocol):

@@ -214,6 +214,12 @@ def _write_report(
         channel=submission.method,
         submitted_at=now,
     )
+    told = [
+        route
+        for route in plan.routes
+        if not route.agreement.consent_required or submission.consents.get(route.agreement.id)
+    ]
+    sequences = uow.people.take_sequences(subject_id, len(told)) if told else range(0)
     disclosures = [
         NewDisclosure(
             id=uuid.uuid4(),
@@ -225,10 +231,11 @@ def _write_report(
             fields=route.fields,
             state=INITIAL_STATE.value,
             created_at=now,
+            person_id=subject_id,
+            sequence=sequence,
             push=route.recipient.channel is not Channel.PULL,
         )
-        for route in plan.routes
-        if not route.agreement.consent_required or submission.consents.get(route.agreement.id)
+        for route, sequence in zip(told, sequences, strict=True)
     ]
     consents = [
         NewConsentRecord(

@@ -72,6 +72,22 @@ recipients = sa.Table(
     sa.Column("contact_email", sa.String(254)),
     sa.Column("contact_url", sa.String(500)),
     _timestamp("updated_at"),
+    # Push endpoint: set by `tellonce recipients set-endpoint`; none means pull-only.
+    sa.Column("endpoint_url", sa.String(2000)),
+    sa.Column("endpoint_state", sa.String(16)),  # "enabled" or "disabled" (after 410 Gone)
+    _timestamp("endpoint_changed_at", nullable=True),
+)
+
+# Webhook signing secrets, sealed under the hub's master key. During a rotation two are live:
+# the old one until ``retires_at``, so receivers can switch over without dropping a delivery.
+recipient_secrets = sa.Table(
+    "recipient_secrets",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False, index=True),
+    sa.Column("sealed_secret", sa.LargeBinary, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("retires_at", nullable=True),
 )
 
 agreement_versions = sa.Table(
@@ -96,6 +112,7 @@ people = sa.Table(
     sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
     _timestamp("created_at"),
     _timestamp("erased_at", nullable=True),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False, server_default="0"),
 )
 
 accounts = sa.Table(
@@ -164,6 +181,16 @@ disclosures = sa.Table(
     sa.Column("outcome", sa.String(24)),
     sa.Column("outcome_reason", sa.String(500)),
     _timestamp("outcome_at", nullable=True),
+    # The subject, and a per-person counter so recipients can apply changes in order.
+    sa.Column("person_id", sa.ForeignKey("people.id"), nullable=False, index=True),
+    sa.Column("sequence", sa.BigInteger, nullable=False),
+    # Position in the recipient's pull feed, assigned in commit order by the feed sequencer.
+    sa.Column("feed_position", sa.BigInteger, unique=True),
+    _timestamp("acknowledge_by", nullable=True),
+    _timestamp("next_chase_at", nullable=True),
+    sa.Column("chases", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_disclosures_recipient_id_feed_position", "recipient_id", "feed_position"),
+    sa.Index("ix_disclosures_next_chase_at", "next_chase_at"),
     sa.ForeignKeyConstraint(
         ["agreement_id", "agreement_version"],
         ["agreement_versions.agreement_id", "agreement_versions.version"],
@@ -171,18 +198,38 @@ disclosures = sa.Table(
     ),
 )
 
-# The transactional outbox: one row per disclosure waiting to be pushed, written in the same
-# transaction as the disclosure. The delivery worker claims rows with a lease.
+# The transactional outbox: one row per message waiting to be pushed, written in the same
+# transaction as what it announces. The worker claims due rows with a lease; a crashed worker's
+# rows come back when the lease expires. ``message_id`` is the CloudEvent id and webhook-id: it
+# never changes across retries, so receivers can drop duplicates.
 delivery_queue = sa.Table(
     "delivery_queue",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, unique=True),
+    sa.Column("message_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # "disclosure" or "overdue"
+    sa.Column("state", sa.String(16), nullable=False),  # pending, dead, paused, done
     _timestamp("due_at"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(64)),
     _timestamp("lease_expires_at", nullable=True),
-    sa.Index("ix_delivery_queue_due_at", "due_at"),
+    _timestamp("created_at"),
+    sa.Index("ix_delivery_queue_state_due_at", "state", "due_at"),
+)
+
+# Every push attempt, append-only: when, what came back, how long it took.
+delivery_attempts = sa.Table(
+    "delivery_attempts",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("message_id", sa.String(64), nullable=False, index=True),
+    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, index=True),
+    _timestamp("attempted_at"),
+    sa.Column("status_code", sa.Integer),
+    sa.Column("error", sa.String(200)),
+    sa.Column("duration_ms", sa.Float, nullable=False),
+    sa.Column("verdict", sa.String(24), nullable=False),
 )
 
 consent_records = sa.Table(
@@ -215,4 +262,58 @@ idempotency_keys = sa.Table(
     _timestamp("locked_until"),
     _timestamp("expires_at"),
     sa.Index("ix_idempotency_keys_expires_at", "expires_at"),
+)
+
+# One row per named counter or lease (the feed sequencer, the log sequencer).
+hub_state = sa.Table(
+    "hub_state",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    _timestamp("lease_expires_at", nullable=True),
+)
+
+# Answers in progress in the portal: sealed under the citizen's key, expiring, found by an
+# opaque id held in a cookie.
+portal_drafts = sa.Table(
+    "portal_drafts",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("sealed_answers", sa.LargeBinary, nullable=False),
+    _timestamp("updated_at"),
+    _timestamp("expires_at"),
+)
+
+# The transparency log. Entries are written pending (no leaf_index) in the transaction of what
+# they record; the sequencer gives them indices in batches, stores the hash tiles and signs a
+# checkpoint.
+log_entries = sa.Table(
+    "log_entries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("leaf_index", sa.BigInteger, unique=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("entry", sa.LargeBinary, nullable=False),  # canonical JSON (RFC 8785)
+    sa.Column("report_id", sa.ForeignKey("reports.id"), index=True),
+    _timestamp("recorded_at"),
+)
+
+log_tiles = sa.Table(
+    "log_tiles",
+    metadata,
+    sa.Column("level", sa.Integer, primary_key=True),
+    sa.Column("tile_index", sa.BigInteger, primary_key=True),
+    sa.Column("width", sa.Integer, nullable=False),
+    sa.Column("hashes", sa.LargeBinary, nullable=False),
+)
+
+log_checkpoints = sa.Table(
+    "log_checkpoints",
+    metadata,
+    sa.Column("size", sa.BigInteger, primary_key=True),
+    sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
+    sa.Column("note", sa.Text, nullable=False),
+    _timestamp("signed_at"),
 )

@@ -34,6 +34,17 @@ class SqlPeopleRepository:
         ).one()
         return PersonKey(row.data_key_id, row.master_key_id, row.wrapped_key)
 
+    def take_sequences(self, person_id: uuid.UUID, count: int) -> range:
+        # UPDATE ... RETURNING locks the person's row, so concurrent reports about one person
+        # get disjoint, increasing ranges.
+        last: int = self._connection.execute(
+            sa.update(people)
+            .where(people.c.id == person_id)
+            .values(last_sequence=people.c.last_sequence + count)
+            .returning(people.c.last_sequence)
+        ).scalar_one()
+        return range(last - count + 1, last + 1)
+
 
 class SqlAccountRepository:
     def __init__(self, connection: sa.Connection) -> None:

@@ -57,12 +57,22 @@ class SqlReportRepository:
                         "state": d.state,
                         "created_at": d.created_at,
                         "updated_at": d.created_at,
+                        "person_id": d.person_id,
+                        "sequence": d.sequence,
                     }
                     for d in new_disclosures
                 ],
             )
         queued = [
-            {"disclosure_id": d.id, "due_at": d.created_at, "attempts": 0}
+            {
+                "message_id": str(d.id),
+                "disclosure_id": d.id,
+                "kind": "disclosure",
+                "state": "pending",
+                "due_at": d.created_at,
+                "attempts": 0,
+                "created_at": d.created_at,
+            }
             for d in new_disclosures
             if d.push
         ]
