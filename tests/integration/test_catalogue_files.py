@@ -572,3 +572,23 @@ def test_every_problem_in_every_file_is_reported_in_reading_order(tmp_path: Path
     ]
     assert found[1][2] == "agreement 'leeds-library-membership': no recipient has id 'nobody'"
     assert found[4][2].startswith("YAML syntax error:")
+
+
+def test_unsafe_tags_and_unreadable_files_are_problems_not_crashes(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_bytes(b"\xff\xfe not utf-8")
+    found = problems(
+        tmp_path,
+        {"a.yaml": RECIPIENTS.replace("name: Leeds Libraries", "name: !!python/name:os.system")},
+    )
+
+    assert [(file, line) for file, line, _ in found] == [("a.yaml", 3), ("c.yaml", 1)]
+    assert found[0][2] == "recipient 'leeds-libraries': 'name' must be non-empty text"
+    assert found[1][2].startswith("not readable YAML: ")
+
+
+def test_a_missing_path_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    catalogue, found = read_catalogue(tmp_path / "nowhere.yaml")
+
+    assert catalogue is None
+    assert [(p.file, p.line) for p in found] == [("nowhere.yaml", 1)]
+    assert found[0].message.startswith("not readable YAML: ")

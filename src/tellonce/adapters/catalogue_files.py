@@ -118,10 +118,15 @@ class _NodeReader:
         self.problems.append(CatalogueProblem(self.file, node.start_mark.line + 1, message))
 
     def scalar(self, node: Node) -> object:
-        """The plain value of a scalar node; other nodes come back as themselves."""
-        if isinstance(node, ScalarNode):
+        """The plain value of a scalar node; other nodes, and scalars with a tag or a value the
+        safe constructor refuses (``!python/name``, ``2024-02-30``), come back as themselves, so
+        the caller's type check reports them."""
+        if not isinstance(node, ScalarNode):
+            return node
+        try:
             return self._constructor.construct_object(node, deep=True)
-        return node
+        except (yaml.YAMLError, ValueError):
+            return node
 
     def mapping(
         self, node: Node, what: str, required: Iterable[str] = (), optional: Iterable[str] = ()
@@ -239,7 +244,7 @@ class _CatalogueReader:
             line = mark.line + 1 if mark is not None else 1
             self.problems.append(CatalogueProblem(file.name, line, _syntax_message(error)))
             return
-        except (yaml.YAMLError, UnicodeDecodeError) as error:
+        except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
             self.problems.append(CatalogueProblem(file.name, 1, f"not readable YAML: {error}"))
             return
         if root is None:

@@ -73,6 +73,28 @@ class AesGcmVault:
         except InvalidTag as error:
             raise SealedDataError("ciphertext failed authentication") from error
 
+    def seal_secret(self, plaintext: bytes, context: bytes) -> bytes:
+        """Seal a hub secret (a webhook signing secret) directly under the active master key."""
+        nonce = os.urandom(_NONCE_BYTES)
+        key_id = self._active.encode()
+        sealed = self._masters[self._active].encrypt(nonce, plaintext, context)
+        return _VERSION + bytes([len(key_id)]) + key_id + nonce + sealed
+
+    def open_secret(self, ciphertext: bytes, context: bytes) -> bytes:
+        if not ciphertext or ciphertext[:1] != _VERSION:
+            raise SealedDataError("unknown ciphertext format")
+        length = ciphertext[1]
+        key_id = ciphertext[2 : 2 + length].decode()
+        master = self._masters.get(key_id)
+        if master is None:
+            raise SealedDataError(f"master key {key_id!r} is not configured")
+        start = 2 + length
+        nonce, sealed = ciphertext[start : start + _NONCE_BYTES], ciphertext[start + _NONCE_BYTES :]
+        try:
+            return master.decrypt(nonce, sealed, context)
+        except InvalidTag as error:
+            raise SealedDataError("ciphertext failed authentication") from error
+
     def blind_index(self, purpose: str, value: str) -> bytes:
         """A keyed hash for look-ups: equal values match, nobody without the key can guess them."""
         message = purpose.encode() + b"\x00" + value.encode()

@@ -337,7 +337,7 @@ class WebhookSender:
         self._resolver = PolicyResolver(self._policy)
         connector = aiohttp.TCPConnector(
             limit=self._overall_limit,
-            limit_per_host=0,
+            limit_per_host=self._per_endpoint_limit,
             resolver=self._resolver,
             ssl=self._ssl,
         )
@@ -388,7 +388,7 @@ class WebhookSender:
         slot.users += 1
         try:
             # Endpoint first, then overall: a backed-up endpoint must not sit on global slots.
-            async with self._overall:
+            async with slot.semaphore, self._overall:
                 return await self._attempt(self._session, url, request)
         finally:
             slot.users -= 1

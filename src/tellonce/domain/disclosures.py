@@ -20,3 +20,46 @@ class DisclosureState(StrEnum):
 
 
 INITIAL_STATE = DisclosureState.QUEUED
+
+OUTCOMES = frozenset(
+    {
+        DisclosureState.ACTIONED,
+        DisclosureState.NO_RECORD_FOUND,
+        DisclosureState.NOT_APPLICABLE,
+        DisclosureState.REJECTED,
+    }
+)
+# Not yet in the recipient's hands.
+UNDELIVERED = frozenset(
+    {
+        DisclosureState.QUEUED,
+        DisclosureState.RETRYING,
+        DisclosureState.ENDPOINT_DISABLED,
+        DisclosureState.DEAD_LETTERED,
+    }
+)
+# In the recipient's hands, not yet acknowledged.
+AWAITING_ACKNOWLEDGEMENT = frozenset({DisclosureState.DELIVERED, DisclosureState.OVERDUE})
+
+
+def on_delivered(state: DisclosureState) -> DisclosureState:
+    """Pushed and accepted, or fetched from the feed. Never moves a disclosure backwards."""
+    return DisclosureState.DELIVERED if state in UNDELIVERED else state
+
+
+def on_push_failed(state: DisclosureState, *, final: bool, endpoint_gone: bool) -> DisclosureState:
+    """A push attempt failed. Only an undelivered disclosure changes: one fetched from the feed
+    meanwhile has reached the recipient whatever happened to the push."""
+    if state not in UNDELIVERED:
+        return state
+    if endpoint_gone:
+        return DisclosureState.ENDPOINT_DISABLED
+    return DisclosureState.DEAD_LETTERED if final else DisclosureState.RETRYING
+
+
+def on_acknowledged(state: DisclosureState) -> DisclosureState:
+    return state if state in OUTCOMES else DisclosureState.ACKNOWLEDGED
+
+
+def on_overdue(state: DisclosureState) -> DisclosureState:
+    return DisclosureState.OVERDUE if state in AWAITING_ACKNOWLEDGEMENT else state

@@ -27,6 +27,8 @@ class PersonKey:
 
 class Vault(Protocol):
     def new_person_key(self) -> PersonKey: ...
+    def seal_secret(self, plaintext: bytes, context: bytes) -> bytes: ...
+    def open_secret(self, ciphertext: bytes, context: bytes) -> bytes: ...
     def seal(self, key: PersonKey, plaintext: bytes, context: bytes) -> bytes: ...
     def open(self, key: PersonKey, ciphertext: bytes, context: bytes) -> bytes: ...
     def blind_index(self, purpose: str, value: str) -> bytes: ...
@@ -208,6 +210,100 @@ class IdempotencyRepository(Protocol):
     def release(self, caller: str, key: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A queued message claimed by a worker, with what it needs to build the event."""
+
+    queue_id: int
+    message_id: str
+    kind: str  # "disclosure" or "overdue"
+    attempts: int
+    endpoint_url: str
+    sealed_secrets: tuple[bytes, ...]
+    disclosure: DisclosureRecord
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureRecord:
+    """A disclosure with the report facts needed to rebuild its event (push or feed)."""
+
+    id: uuid.UUID
+    recipient_id: str
+    state: str
+    report_id: uuid.UUID
+    report_reference: str
+    event_type: str
+    agreement_id: str
+    agreement_version: int
+    fields: tuple[str, ...]
+    person_id: uuid.UUID
+    person_key: PersonKey
+    sealed_payload: bytes
+    sequence: int
+    created_at: datetime
+    delivered_at: datetime | None
+    acknowledged_at: datetime | None
+    acknowledge_by: datetime | None
+    outcome: str | None
+    feed_position: int | None
+    chases: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptRecord:
+    message_id: str
+    disclosure_id: uuid.UUID
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    verdict: str
+
+
+class DeliveryRepository(Protocol):
+    def claim(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> list[ClaimedMessage]: ...
+    def record_attempts(self, attempts: Sequence[AttemptRecord]) -> None: ...
+    def finish(self, queue_id: int, owner: str) -> bool: ...
+    def reschedule(self, queue_id: int, owner: str, due_at: datetime, attempts: int) -> bool: ...
+    def park(self, queue_id: int, owner: str, state: str, attempts: int) -> bool: ...
+    def release(self, queue_id: int, owner: str) -> None: ...
+    def enqueue(
+        self, message_id: str, disclosure_id: uuid.UUID, kind: str, due_at: datetime
+    ) -> None: ...
+    def drop_pending_pushes(self, disclosure_ids: Sequence[uuid.UUID], now: datetime) -> None: ...
+    def replay(self, disclosure_ids: Sequence[uuid.UUID] | None, now: datetime) -> list[uuid.UUID]: ...
+    def dead_letters(self) -> list[DisclosureRecord]: ...
+
+
+class DisclosureRepository(Protocol):
+    def get(self, disclosure_id: uuid.UUID) -> DisclosureRecord | None: ...
+    def update(self, disclosure_id: uuid.UUID, now: datetime, **values: object) -> None: ...
+    def assign_feed_positions(self) -> int: ...
+    def feed(
+        self, recipient_id: str, after: int, limit: int, unacknowledged_only: bool
+    ) -> list[DisclosureRecord]: ...
+    def due_for_chase(self, now: datetime, limit: int) -> list[DisclosureRecord]: ...
+    def account_for(self, disclosure_id: uuid.UUID) -> uuid.UUID: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    recipient_id: str
+    url: str | None
+    state: str | None
+
+
+class EndpointRepository(Protocol):
+    def get(self, recipient_id: str) -> Endpoint | None: ...
+    def set(self, recipient_id: str, url: str, now: datetime) -> None: ...
+    def set_state(self, recipient_id: str, state: str, now: datetime) -> None: ...
+    def add_secret(self, recipient_id: str, sealed: bytes, now: datetime) -> None: ...
+    def retire_secrets(self, recipient_id: str, at: datetime) -> None: ...
+    def release_disabled(self, recipient_id: str, now: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -217,6 +313,9 @@ class UnitOfWork(Protocol):
     recipient_keys: RecipientKeyRepository
     reports: ReportRepository
     idempotency: IdempotencyRepository
+    deliveries: DeliveryRepository
+    disclosures: DisclosureRepository
+    endpoints: EndpointRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -9,12 +9,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pymerkle import InmemoryTree
 
+from tellonce.domain.transparency.errors import ProofError
 from tellonce.domain.transparency.merkle import (
     EMPTY_ROOT,
     CompactRange,
     MerkleTree,
     Node,
-    ProofError,
     consistency_proof,
     inclusion_proof,
     leaf_hash,

@@ -141,7 +141,9 @@ def test_tile_hashes_refuse_tiles_of_the_wrong_size_or_shape() -> None:
     with pytest.raises(TileError, match="holds"):
         hashes.hash_at(0, 0)
     with pytest.raises(TileError, match="has no tile"):
-        TileHashes(10, FILES.__getitem__).rows(Tile(0, 0))
+        TileHashes(10, lambda tile: FILES[tile.path]).rows(Tile(0, 0))
+    with pytest.raises(TileError, match="no subtree"):
+        TileHashes(10, lambda tile: FILES[tile.path]).hash_at(-1, 0)
 
 
 @given(st.lists(st.binary(max_size=300), max_size=TILE_WIDTH))

@@ -96,5 +96,8 @@ def open_checkpoint(
     checkpoint = Checkpoint.from_note_text(note.text)
     expected = log_key.name if origin is None else origin
     if checkpoint.origin != expected:
-        raise CheckpointError("checkpoint is for a different log origin than expected")
+        raise CheckpointError(
+            f"checkpoint is for a different log origin: {checkpoint.origin!r}, "
+            f"expected {expected!r}"
+        )
     return checkpoint

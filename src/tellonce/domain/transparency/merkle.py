@@ -30,6 +30,12 @@ from dataclasses import dataclass
 
 from tellonce.domain.transparency.errors import ProofError
 
+# ProofError is re-exported: it is the one error every function here raises.
+__all__ = [
+    "EMPTY_ROOT", "HASH_SIZE", "CompactRange", "HashAt", "MerkleTree", "Node", "ProofError",
+    "check_hash", "consistency_proof", "inclusion_proof", "leaf_hash", "node_hash", "range_hash",
+    "root_from_inclusion_proof", "root_from_leaf_hashes", "verify_consistency", "verify_inclusion",
+]  # fmt: skip
 HASH_SIZE = 32
 EMPTY_ROOT = hashlib.sha256(b"").digest()
 _LEAF_PREFIX = b"\x00"
@@ -166,7 +172,7 @@ def consistency_proof(size1: int, size2: int, hash_at: HashAt) -> list[bytes]:
     proof: list[bytes] = []
     start, end = 0, size2
     whole = True  # the SUBPROOF flag: is the old tree still a prefix of the left edge?
-    while size1 - start != end - start:
+    while end != size1:
         k = _split(end - start)
         if size1 - start <= k:
             proof.append(range_hash(start + k, end, hash_at))

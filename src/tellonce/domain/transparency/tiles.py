@@ -197,6 +197,8 @@ class TileHashes:
         return rows
 
     def hash_at(self, level: int, index: int) -> bytes:
+        if level < 0 or index < 0:
+            raise TileError(f"no subtree at level {level}, index {index}")
         tile_level, height = divmod(level, TILE_HEIGHT)
         first = index << height
         tile_index, offset = divmod(first, TILE_WIDTH)
@@ -204,7 +206,7 @@ class TileHashes:
         if rows is None:
             rows = self.rows(tile_for(tile_level, first + (1 << height) - 1, self.size))
         row = rows[height] if height < len(rows) else ()
-        if index < 0 or offset >> height >= len(row):
+        if offset >> height >= len(row):
             raise TileError(f"tree size {self.size} has no complete subtree ({level}, {index})")
         return row[offset >> height]
 

@@ -1,0 +1,103 @@
+"""The events recipients receive: CloudEvents 1.0 in structured JSON mode.
+
+The same event is pushed as a webhook and served from the pull feed, so a recipient that uses
+both sees one ``id`` and can drop the duplicate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/cloudevents+json"
+TYPE_PREFIX = "uk.tellonce.disclosure."
+OVERDUE_TYPE = "uk.tellonce.disclosure.overdue"
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosureFacts:
+    """Everything a disclosure event says, apart from the personal data itself."""
+
+    disclosure_id: str
+    event_type: str
+    report_reference: str
+    agreement_id: str
+    agreement_version: int
+    purpose: str
+    purpose_dpv: str
+    legal_basis: str
+    legal_gateway: str | None
+    person_ref: str  # a per-recipient pseudonym: links one person's events, nothing more
+    sequence: int
+    created_at: datetime
+
+
+def _time(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def disclosure_event(
+    facts: DisclosureFacts, data: Mapping[str, Any], *, hub_url: str
+) -> dict[str, Any]:
+    """The CloudEvent for one disclosure: ``data`` holds only the agreed fields."""
+    api = f"{hub_url}/api/v1"
+    return {
+        "specversion": SPEC_VERSION,
+        "id": facts.disclosure_id,
+        "source": hub_url,
+        "type": TYPE_PREFIX + facts.event_type,
+        "subject": facts.disclosure_id,
+        "time": _time(facts.created_at),
+        "datacontenttype": "application/json",
+        "dataschema": f"{api}/schemas/{facts.event_type}/v1.json",
+        "sequence": str(facts.sequence),
+        "data": {
+            "report_reference": facts.report_reference,
+            "agreement": {"id": facts.agreement_id, "version": facts.agreement_version},
+            "purpose": {"description": facts.purpose, "dpv": facts.purpose_dpv},
+            "legal_basis": {"description": facts.legal_basis, "gateway": facts.legal_gateway},
+            "person_ref": facts.person_ref,
+            "sequence": facts.sequence,
+            "payload": dict(data),
+            "links": _links(api, facts.disclosure_id),
+        },
+    }
+
+
+def overdue_event(
+    message_id: str,
+    disclosure_id: str,
+    acknowledge_by: datetime,
+    chase: int,
+    *,
+    hub_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """A reminder that carries no personal data (a re-send would be dropped as a duplicate)."""
+    api = f"{hub_url}/api/v1"
+    return {
+        "specversion": SPEC_VERSION,
+        "id": message_id,
+        "source": hub_url,
+        "type": OVERDUE_TYPE,
+        "subject": disclosure_id,
+        "time": _time(now),
+        "datacontenttype": "application/json",
+        "data": {
+            "disclosure_id": disclosure_id,
+            "acknowledge_by": _time(acknowledge_by),
+            "reminder": chase,
+            "links": _links(api, disclosure_id),
+        },
+    }
+
+
+def _links(api: str, disclosure_id: str) -> dict[str, str]:
+    return {
+        "acknowledge": f"{api}/disclosures/{disclosure_id}/acknowledgement",
+        "outcome": f"{api}/disclosures/{disclosure_id}/outcome",
+        "feed": f"{api}/feed",
+    }
