@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from tellonce.domain.backoff import DeliveryVerdict
 from tellonce.domain.catalogue import Agreement, Catalogue, Recipient
 
 
@@ -149,7 +150,7 @@ class CatalogueRepository(Protocol):
     def published_versions(self) -> Mapping[str, PublishedVersion]: ...
     def publish(self, agreement: Agreement, digest: str, now: datetime) -> None: ...
     def retire(self, agreement_id: str, now: datetime) -> None: ...
-    def agreement_definition(self, agreement_id: str, version: int) -> Mapping[str, Any]: ...
+    def agreement(self, agreement_id: str, version: int) -> Agreement: ...
 
 
 class PeopleRepository(Protocol):
@@ -280,6 +281,12 @@ class DeliveryRepository(Protocol):
 class DisclosureRepository(Protocol):
     def get(self, disclosure_id: uuid.UUID) -> DisclosureRecord | None: ...
     def update(self, disclosure_id: uuid.UUID, now: datetime, **values: object) -> None: ...
+    def mark_delivered(self, due: Sequence[tuple[uuid.UUID, datetime]], now: datetime) -> None:
+        """Delivered at ``now`` (first time only), each with its acknowledgement deadline."""
+        ...
+    def mark_push_failed(self, ids: Sequence[uuid.UUID], state: str, now: datetime) -> None:
+        """Move still-undelivered disclosures to ``state`` after a failed push."""
+        ...
     def assign_feed_positions(self) -> int: ...
     def feed(
         self, recipient_id: str, after: int, limit: int, unacknowledged_only: bool
@@ -329,3 +336,26 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingWebhook:
+    url: str
+    message_id: str
+    body: bytes
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PushResult:
+    status: int | None
+    error: str | None
+    duration_ms: float
+    retry_after: timedelta | None
+    verdict: DeliveryVerdict
+
+
+class Pusher(Protocol):
+    """Sends signed webhooks, many at once; never raises for HTTP or network trouble."""
+
+    async def send_many(self, webhooks: Sequence[OutgoingWebhook]) -> list[PushResult]: ...

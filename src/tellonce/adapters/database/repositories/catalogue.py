@@ -142,11 +142,11 @@ class SqlCatalogueRepository:
             .values(superseded_at=now)
         )
 
-    def agreement_definition(self, agreement_id: str, version: int) -> Mapping[str, Any]:
+    def agreement(self, agreement_id: str, version: int) -> Agreement:
         definition: Mapping[str, Any] = self._connection.execute(
             sa.select(agreement_versions.c.definition).where(
                 agreement_versions.c.agreement_id == agreement_id,
                 agreement_versions.c.version == version,
             )
         ).scalar_one()
-        return definition
+        return agreement_from_json(definition)

@@ -19,7 +19,7 @@ from tellonce.adapters.database.schema import (
     recipients,
     reports,
 )
-from tellonce.domain.disclosures import OUTCOMES, DisclosureState
+from tellonce.domain.disclosures import OUTCOMES, UNDELIVERED, DisclosureState
 from tellonce.service_layer.ports import (
     AttemptRecord,
     ClaimedMessage,
@@ -289,6 +289,48 @@ class SqlDisclosureRepository:
             .where(disclosures.c.id == disclosure_id)
             .values(updated_at=now, **values)
         )
+
+    def mark_delivered(self, due: Sequence[tuple[uuid.UUID, datetime]], now: datetime) -> None:
+        if not due:
+            return
+        undelivered = [s.value for s in UNDELIVERED]
+        self._connection.execute(
+            sa.update(disclosures)
+            .where(disclosures.c.id == sa.bindparam("disclosure_id"))
+            .values(
+                state=sa.case(
+                    (disclosures.c.state.in_(undelivered), DisclosureState.DELIVERED.value),
+                    else_=disclosures.c.state,
+                ),
+                delivered_at=sa.func.coalesce(disclosures.c.delivered_at, now),
+                acknowledge_by=sa.func.coalesce(
+                    disclosures.c.acknowledge_by, sa.bindparam("due_by")
+                ),
+                next_chase_at=sa.case(
+                    (
+                        sa.and_(
+                            disclosures.c.delivered_at.is_(None),
+                            disclosures.c.acknowledged_at.is_(None),
+                        ),
+                        sa.bindparam("due_by"),
+                    ),
+                    else_=disclosures.c.next_chase_at,
+                ),
+                updated_at=now,
+            ),
+            [{"disclosure_id": i, "due_by": by} for i, by in due],
+        )
+
+    def mark_push_failed(self, ids: Sequence[uuid.UUID], state: str, now: datetime) -> None:
+        if ids:
+            self._connection.execute(
+                sa.update(disclosures)
+                .where(
+                    disclosures.c.id.in_(ids),
+                    disclosures.c.state.in_([s.value for s in UNDELIVERED]),
+                )
+                .values(state=state, updated_at=now)
+            )
 
     def assign_feed_positions(self) -> int:
         """Give every committed disclosure without one a feed position, in one serialised step.
