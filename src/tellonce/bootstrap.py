@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,9 +11,13 @@ from tellonce.adapters import dev_secrets
 from tellonce.adapters.clock import SystemClock
 from tellonce.adapters.database.engine import create_database_engine
 from tellonce.adapters.database.unit_of_work import SqlUnitOfWork
+from tellonce.adapters.push import WebhookPusher
 from tellonce.adapters.vault import AesGcmVault
-from tellonce.config import Settings, decode_key
-from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
+from tellonce.config import Mode, Settings, decode_key
+from tellonce.domain.backoff import RetrySchedule
+from tellonce.service_layer.delivery import DeliveryService
+from tellonce.service_layer.disclosure_events import EventBuilder
+from tellonce.service_layer.ports import Clock, Pusher, UnitOfWork, Vault
 
 
 @dataclass
@@ -24,6 +28,10 @@ class Hub:
     engine: sa.Engine
     vault: Vault
     clock: Clock
+    events: EventBuilder = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.events = EventBuilder(self.vault, self.settings.public_url)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -35,6 +43,31 @@ class Hub:
     @property
     def idempotency_ttl(self) -> timedelta:
         return timedelta(hours=self.settings.idempotency_hours)
+
+    def delivery_service(self, pusher: Pusher, *, owner: str) -> DeliveryService:
+        schedule = (
+            RetrySchedule.from_spec(self.settings.retry_schedule)
+            if self.settings.retry_schedule
+            else RetrySchedule()
+        )
+        return DeliveryService(
+            uow_factory=self.uow,
+            vault=self.vault,
+            clock=self.clock,
+            pusher=pusher,
+            events=self.events,
+            hub_url=self.settings.public_url,
+            owner=owner,
+            schedule=schedule,
+        )
+
+    def pusher(self) -> WebhookPusher:
+        return WebhookPusher.build(
+            allowed_hosts=self.settings.push_allowed_hosts,
+            require_https=self.settings.mode is Mode.PRODUCTION,
+            overall_limit=self.settings.push_concurrency,
+            per_endpoint_limit=self.settings.push_concurrency_per_endpoint,
+        )
 
     def close(self) -> None:
         self.engine.dispose()

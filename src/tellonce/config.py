@@ -58,6 +58,18 @@ class Settings(BaseSettings):
     idempotency_hours: int = Field(default=24, ge=1, le=24 * 7)
     database_echo: bool = False
 
+    # Delivery. The retry schedule is a spec such as "5s,30s,2m,10m" (default: about a day).
+    retry_schedule: str | None = None
+    in_process_worker: bool | None = Field(
+        default=None, description="Run the delivery worker inside `serve` (default: on SQLite)"
+    )
+    worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    push_concurrency: int = Field(default=64, ge=1, le=1024)
+    push_concurrency_per_endpoint: int = Field(default=8, ge=1, le=256)
+    # Hosts that may resolve to private or loopback addresses (demo and development add
+    # loopback). Everything else must be a public address.
+    webhook_allowed_hosts: frozenset[str] = frozenset()
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -87,6 +99,18 @@ class Settings(BaseSettings):
     def generates_keys(self) -> bool:
         """Demo and development mode generate missing keys and keep them beside the database."""
         return self.mode is not Mode.PRODUCTION
+
+    @property
+    def push_allowed_hosts(self) -> frozenset[str]:
+        if self.mode is Mode.PRODUCTION:
+            return self.webhook_allowed_hosts
+        return self.webhook_allowed_hosts | {"127.0.0.1", "localhost", "::1"}
+
+    @property
+    def runs_worker_in_process(self) -> bool:
+        if self.in_process_worker is not None:
+            return self.in_process_worker
+        return self.resolved_database_url.startswith("sqlite")
 
     @property
     def allows_demo_sign_in(self) -> bool:

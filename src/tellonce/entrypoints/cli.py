@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import signal
 import sys
+import uuid
+from datetime import timedelta
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -87,12 +92,84 @@ def recipients_revoke_key(args: argparse.Namespace) -> int:
     return 1
 
 
+def recipients_set_endpoint(args: argparse.Namespace) -> int:
+    from tellonce.service_layer.endpoints import set_endpoint
+
+    hub = _hub()
+    issued = set_endpoint(
+        args.recipient, args.url, args.secret, uow=hub.uow(), vault=hub.vault, clock=hub.clock
+    )
+    print(f"endpoint set for {args.recipient}; pushes are signed with:")
+    if args.secret is None:
+        print(issued.secret)
+        print("(shown once: give it to the recipient over a secure channel)")
+    else:
+        print("the secret you imported")
+    return 0
+
+
+def recipients_rotate_secret(args: argparse.Namespace) -> int:
+    from tellonce.service_layer.endpoints import rotate_secret
+
+    hub = _hub()
+    overlap = timedelta(hours=args.overlap_hours)
+    issued = rotate_secret(args.recipient, overlap, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+    print(f"new secret (the old one also signs for {args.overlap_hours} h):")
+    print(issued.secret)
+    return 0
+
+
+def recipients_enable_endpoint(args: argparse.Namespace) -> int:
+    from tellonce.service_layer.endpoints import enable_endpoint
+
+    hub = _hub()
+    released = enable_endpoint(args.recipient, uow=hub.uow(), clock=hub.clock)
+    print(f"endpoint enabled; {released} waiting disclosure(s) queued again")
+    return 0
+
+
+def deliveries_list(_: argparse.Namespace) -> int:
+    from tellonce.service_layer.delivery import dead_letters
+
+    records = dead_letters(uow=_hub().uow())
+    for record in records:
+        print(f"{record.id}  {record.recipient_id}  {record.agreement_id}  {record.state}")
+    print(f"{len(records)} dead-lettered disclosure(s)")
+    return 0
+
+
+def deliveries_replay(args: argparse.Namespace) -> int:
+    from tellonce.service_layer.delivery import replay_dead_letters
+
+    hub = _hub()
+    ids = [uuid.UUID(i) for i in args.disclosure] if args.disclosure else None
+    replayed = replay_dead_letters(ids, uow=hub.uow(), clock=hub.clock)
+    print(f"{len(replayed)} disclosure(s) queued again")
+    return 0
+
+
+def worker(_: argparse.Namespace) -> int:
+    from tellonce.entrypoints.worker import run_worker
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(_hub(), stop)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    asyncio.run(main())
+    return 0
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from tellonce.entrypoints.api.app import create_app
 
-    app = create_app(_hub())
+    hub = _hub()
+    app = create_app(hub, background=hub.settings.runs_worker_in_process)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
@@ -138,7 +215,39 @@ def _parser() -> argparse.ArgumentParser:
         "revoke-key", recipients_revoke_key, "revoke an API key by its prefix", recipient_commands
     ).add_argument("prefix")
 
-    server = add("serve", serve, "serve the API on HTTP")
+    endpoint = add(
+        "set-endpoint",
+        recipients_set_endpoint,
+        "set the push URL (prints a new secret)",
+        recipient_commands,
+    )
+    endpoint.add_argument("recipient")
+    endpoint.add_argument("url")
+    endpoint.add_argument("--secret", help="import an existing whsec_ secret")
+    rotate = add(
+        "rotate-secret",
+        recipients_rotate_secret,
+        "new secret; both sign for a while",
+        recipient_commands,
+    )
+    rotate.add_argument("recipient")
+    rotate.add_argument("--overlap-hours", type=float, default=24.0)
+    add(
+        "enable-endpoint",
+        recipients_enable_endpoint,
+        "re-enable after 410 Gone",
+        recipient_commands,
+    ).add_argument("recipient")
+
+    deliveries = commands.add_parser("deliveries", help="push deliveries")
+    delivery_commands = deliveries.add_subparsers(required=True)
+    add("list", deliveries_list, "list dead-lettered disclosures", delivery_commands)
+    add(
+        "replay", deliveries_replay, "queue dead-lettered disclosures again", delivery_commands
+    ).add_argument("disclosure", nargs="*", help="disclosure ids (default: all)")
+
+    add("worker", worker, "run a delivery worker until SIGTERM")
+    server = add("serve", serve, "serve the API on HTTP (and a worker, on SQLite)")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8000)
     return parser

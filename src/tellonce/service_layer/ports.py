@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol, Self
+from typing import Protocol, Self
 
 from tellonce.domain.backoff import DeliveryVerdict
 from tellonce.domain.catalogue import Agreement, Catalogue, Recipient
@@ -274,7 +274,9 @@ class DeliveryRepository(Protocol):
         self, message_id: str, disclosure_id: uuid.UUID, kind: str, due_at: datetime
     ) -> None: ...
     def drop_pending_pushes(self, disclosure_ids: Sequence[uuid.UUID], now: datetime) -> None: ...
-    def replay(self, disclosure_ids: Sequence[uuid.UUID] | None, now: datetime) -> list[uuid.UUID]: ...
+    def replay(
+        self, disclosure_ids: Sequence[uuid.UUID] | None, now: datetime
+    ) -> list[uuid.UUID]: ...
     def dead_letters(self) -> list[DisclosureRecord]: ...
 
 
@@ -284,9 +286,11 @@ class DisclosureRepository(Protocol):
     def mark_delivered(self, due: Sequence[tuple[uuid.UUID, datetime]], now: datetime) -> None:
         """Delivered at ``now`` (first time only), each with its acknowledgement deadline."""
         ...
+
     def mark_push_failed(self, ids: Sequence[uuid.UUID], state: str, now: datetime) -> None:
         """Move still-undelivered disclosures to ``state`` after a failed push."""
         ...
+
     def assign_feed_positions(self) -> int: ...
     def feed(
         self, recipient_id: str, after: int, limit: int, unacknowledged_only: bool

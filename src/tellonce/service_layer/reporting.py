@@ -141,7 +141,9 @@ def reports_for_account(
 
 def _validated_payload(draft: ReportDraft, clock: Clock) -> dict[str, Any]:
     try:
-        model = parse_payload(draft.event_type, draft.payload, today=clock.now().astimezone(UK).date())
+        model = parse_payload(
+            draft.event_type, draft.payload, today=clock.now().astimezone(UK).date()
+        )
     except UnknownEventType as error:
         raise InvalidInput([FieldProblem(("event_type",), str(error))]) from error
     except ValidationError as error:

@@ -8,6 +8,11 @@ from typing import Self
 import sqlalchemy as sa
 
 from tellonce.adapters.database.repositories.catalogue import SqlCatalogueRepository
+from tellonce.adapters.database.repositories.delivery import (
+    SqlDeliveryRepository,
+    SqlDisclosureRepository,
+    SqlEndpointRepository,
+)
 from tellonce.adapters.database.repositories.idempotency import SqlIdempotencyRepository
 from tellonce.adapters.database.repositories.identity import (
     SqlAccountRepository,
@@ -18,6 +23,9 @@ from tellonce.adapters.database.repositories.reports import SqlReportRepository
 from tellonce.service_layer.ports import (
     AccountRepository,
     CatalogueRepository,
+    DeliveryRepository,
+    DisclosureRepository,
+    EndpointRepository,
     IdempotencyRepository,
     PeopleRepository,
     RecipientKeyRepository,
@@ -32,6 +40,9 @@ class SqlUnitOfWork:
     recipient_keys: RecipientKeyRepository
     reports: ReportRepository
     idempotency: IdempotencyRepository
+    deliveries: DeliveryRepository
+    disclosures: DisclosureRepository
+    endpoints: EndpointRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -47,6 +58,9 @@ class SqlUnitOfWork:
         self.recipient_keys = SqlRecipientKeyRepository(connection)
         self.reports = SqlReportRepository(connection)
         self.idempotency = SqlIdempotencyRepository(connection)
+        self.deliveries = SqlDeliveryRepository(connection)
+        self.disclosures = SqlDisclosureRepository(connection)
+        self.endpoints = SqlEndpointRepository(connection)
         return self
 
     def __exit__(

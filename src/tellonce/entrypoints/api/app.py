@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.api import problems
-from tellonce.entrypoints.api.routes import demo, reports, schemas
+from tellonce.entrypoints.api.routes import demo, recipients, reports, schemas
+from tellonce.entrypoints.worker import run_worker
 
 DESCRIPTION = """
 Report a life event once; tellonce tells every public body entitled to know — and only what
@@ -14,8 +19,21 @@ each is entitled to. Errors are RFC 9457 `application/problem+json` naming the f
 """
 
 
-def create_app(hub: Hub) -> FastAPI:
+def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
+    """The app. ``background`` runs the delivery worker in this process (embedded SQLite)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(run_worker(hub, stop))] if background else []
+        try:
+            yield
+        finally:
+            stop.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="tellonce",
         version="1.0.0",
         description=DESCRIPTION,
@@ -27,6 +45,7 @@ def create_app(hub: Hub) -> FastAPI:
     problems.install(app)
     app.include_router(reports.router)
     app.include_router(schemas.router)
+    app.include_router(recipients.router)
     if hub.settings.allows_demo_sign_in:
         app.include_router(demo.router)
 

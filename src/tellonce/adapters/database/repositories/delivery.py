@@ -262,7 +262,9 @@ class SqlDeliveryRepository:
         rows = self._connection.execute(
             sa.select(*_RECORD_COLUMNS)
             .select_from(
-                _RECORD_JOIN.join(delivery_queue, delivery_queue.c.disclosure_id == disclosures.c.id)
+                _RECORD_JOIN.join(
+                    delivery_queue, delivery_queue.c.disclosure_id == disclosures.c.id
+                )
             )
             .where(delivery_queue.c.state == "dead")
             .order_by(disclosures.c.created_at)
@@ -293,13 +295,14 @@ class SqlDisclosureRepository:
     def mark_delivered(self, due: Sequence[tuple[uuid.UUID, datetime]], now: datetime) -> None:
         if not due:
             return
-        undelivered = [s.value for s in UNDELIVERED]
+        # OR of equalities, not IN: an expanding IN cannot be used with executemany.
+        undelivered = sa.or_(*(disclosures.c.state == s.value for s in UNDELIVERED))
         self._connection.execute(
             sa.update(disclosures)
             .where(disclosures.c.id == sa.bindparam("disclosure_id"))
             .values(
                 state=sa.case(
-                    (disclosures.c.state.in_(undelivered), DisclosureState.DELIVERED.value),
+                    (undelivered, DisclosureState.DELIVERED.value),
                     else_=disclosures.c.state,
                 ),
                 delivered_at=sa.func.coalesce(disclosures.c.delivered_at, now),
@@ -368,8 +371,7 @@ class SqlDisclosureRepository:
 
     def _locked_counter(self, name: str) -> int:
         self._connection.execute(
-            sa.insert(hub_state)
-            .from_select(
+            sa.insert(hub_state).from_select(
                 ["name", "value"],
                 sa.select(sa.literal(name), sa.literal(0)).where(
                     ~sa.exists().where(hub_state.c.name == name)
@@ -429,8 +431,9 @@ class SqlEndpointRepository:
 
     def get(self, recipient_id: str) -> Endpoint | None:
         row = self._connection.execute(
-            sa.select(recipients.c.id, recipients.c.endpoint_url, recipients.c.endpoint_state)
-            .where(recipients.c.id == recipient_id)
+            sa.select(
+                recipients.c.id, recipients.c.endpoint_url, recipients.c.endpoint_state
+            ).where(recipients.c.id == recipient_id)
         ).one_or_none()
         return Endpoint(row.id, row.endpoint_url, row.endpoint_state) if row else None
 
@@ -460,7 +463,9 @@ class SqlEndpointRepository:
             sa.update(recipient_secrets)
             .where(
                 recipient_secrets.c.recipient_id == recipient_id,
-                sa.or_(recipient_secrets.c.retires_at.is_(None), recipient_secrets.c.retires_at > at),
+                sa.or_(
+                    recipient_secrets.c.retires_at.is_(None), recipient_secrets.c.retires_at > at
+                ),
             )
             .values(retires_at=at)
         )

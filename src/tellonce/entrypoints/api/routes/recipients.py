@@ -1,0 +1,100 @@
+"""/api/v1/feed and /api/v1/disclosures — the recipient's side: pull, acknowledge, report."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from tellonce.entrypoints.api.dependencies import HubDep, RecipientDep
+from tellonce.service_layer.acknowledgement import (
+    DisclosureProgress,
+    acknowledge,
+    report_outcome,
+)
+from tellonce.service_layer.feed import MAX_PAGE, read_feed
+
+router = APIRouter(prefix="/api/v1", tags=["recipients"])
+
+
+class FeedOut(BaseModel):
+    events: list[dict[str, Any]] = Field(description="CloudEvents, exactly as pushed")
+    next_cursor: str = Field(description="Pass as ?after= to continue; opaque")
+    has_more: bool
+
+
+class ProgressOut(BaseModel):
+    disclosure_id: uuid.UUID
+    state: str
+    acknowledged: bool
+    outcome: str | None
+
+    @classmethod
+    def of(cls, progress: DisclosureProgress) -> ProgressOut:
+        return cls(
+            disclosure_id=progress.id,
+            state=progress.state,
+            acknowledged=progress.acknowledged,
+            outcome=progress.outcome,
+        )
+
+
+class OutcomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: Literal["actioned", "no-record-found", "not-applicable", "rejected"]
+    reason: str | None = Field(default=None, max_length=500, description="Required if rejected")
+
+
+class BatchAcknowledgementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    disclosure_ids: list[uuid.UUID] = Field(min_length=1, max_length=MAX_PAGE)
+
+
+class BatchAcknowledgementOut(BaseModel):
+    acknowledged: list[ProgressOut]
+
+
+@router.get("/feed", summary="This recipient's disclosures, in order (pull)")
+def feed(
+    hub: HubDep,
+    recipient: RecipientDep,
+    after: Annotated[str | None, Query(max_length=100, description="A next_cursor")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    state: Annotated[Literal["all", "unacknowledged"], Query()] = "all",
+) -> FeedOut:
+    page = read_feed(
+        recipient,
+        after,
+        limit=limit,
+        unacknowledged_only=state == "unacknowledged",
+        uow_factory=hub.uow,
+        clock=hub.clock,
+        events=hub.events,
+    )
+    return FeedOut(events=page.events, next_cursor=page.next_cursor, has_more=page.has_more)
+
+
+@router.post("/disclosures/{disclosure_id}/acknowledgement", summary="Acknowledge receipt")
+def acknowledge_one(disclosure_id: uuid.UUID, hub: HubDep, recipient: RecipientDep) -> ProgressOut:
+    (progress,) = acknowledge(recipient, [disclosure_id], uow=hub.uow(), clock=hub.clock)
+    return ProgressOut.of(progress)
+
+
+@router.post("/acknowledgements", summary="Acknowledge many disclosures at once")
+def acknowledge_batch(
+    body: BatchAcknowledgementIn, hub: HubDep, recipient: RecipientDep
+) -> BatchAcknowledgementOut:
+    progress = acknowledge(recipient, body.disclosure_ids, uow=hub.uow(), clock=hub.clock)
+    return BatchAcknowledgementOut(acknowledged=[ProgressOut.of(p) for p in progress])
+
+
+@router.post("/disclosures/{disclosure_id}/outcome", summary="Report what was done")
+def outcome(
+    disclosure_id: uuid.UUID, body: OutcomeIn, hub: HubDep, recipient: RecipientDep
+) -> ProgressOut:
+    progress = report_outcome(
+        recipient, disclosure_id, body.outcome, body.reason, uow=hub.uow(), clock=hub.clock
+    )
+    return ProgressOut.of(progress)

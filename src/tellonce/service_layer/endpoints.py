@@ -1,0 +1,99 @@
+"""Use cases for a recipient's push endpoint and its Standard Webhooks signing secrets."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from tellonce.domain.errors import FieldProblem, InvalidInput, NotFound
+from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointSecret:
+    secret: str  # shown once
+
+
+def new_secret() -> str:
+    return SECRET_PREFIX + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def _check_secret(secret: str) -> str:
+    try:
+        key = base64.b64decode(secret.removeprefix(SECRET_PREFIX), validate=True)
+    except binascii.Error as error:
+        raise InvalidInput([FieldProblem(("secret",), "The secret is not valid base64")]) from error
+    if not secret.startswith(SECRET_PREFIX) or not 24 <= len(key) <= 64:
+        raise InvalidInput(
+            [FieldProblem(("secret",), "The secret must be whsec_ and 24 to 64 bytes of base64")]
+        )
+    return secret
+
+
+def _check_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise InvalidInput([FieldProblem(("url",), "The endpoint must be an http(s) URL")])
+    return url
+
+
+def set_endpoint(
+    recipient_id: str,
+    url: str,
+    secret: str | None,
+    *,
+    uow: UnitOfWork,
+    vault: Vault,
+    clock: Clock,
+) -> EndpointSecret:
+    """Point a recipient's pushes at ``url`` with a fresh (or imported) secret, replacing any
+    earlier secrets at once. Whether the URL may be reached is the sender's policy (SSRF)."""
+    chosen = _check_secret(secret) if secret else new_secret()
+    now = clock.now()
+    with uow:
+        if uow.endpoints.get(recipient_id) is None:
+            raise NotFound(f"There is no recipient {recipient_id!r}")
+        uow.endpoints.set(recipient_id, _check_url(url), now)
+        uow.endpoints.retire_secrets(recipient_id, now)
+        uow.endpoints.add_secret(
+            recipient_id, vault.seal_secret(chosen.encode(), recipient_id.encode()), now
+        )
+        uow.commit()
+    return EndpointSecret(chosen)
+
+
+def rotate_secret(
+    recipient_id: str, overlap: timedelta, *, uow: UnitOfWork, vault: Vault, clock: Clock
+) -> EndpointSecret:
+    """Start a rotation: both the old and the new secret sign until ``overlap`` has passed."""
+    chosen = new_secret()
+    now = clock.now()
+    with uow:
+        endpoint = uow.endpoints.get(recipient_id)
+        if endpoint is None or endpoint.url is None:
+            raise NotFound(f"Recipient {recipient_id!r} has no push endpoint")
+        uow.endpoints.retire_secrets(recipient_id, now + overlap)
+        uow.endpoints.add_secret(
+            recipient_id, vault.seal_secret(chosen.encode(), recipient_id.encode()), now
+        )
+        uow.commit()
+    return EndpointSecret(chosen)
+
+
+def enable_endpoint(recipient_id: str, *, uow: UnitOfWork, clock: Clock) -> int:
+    """Re-enable an endpoint disabled by 410 Gone; its waiting disclosures are sent again."""
+    now = clock.now()
+    with uow:
+        endpoint = uow.endpoints.get(recipient_id)
+        if endpoint is None or endpoint.url is None:
+            raise NotFound(f"Recipient {recipient_id!r} has no push endpoint")
+        uow.endpoints.set_state(recipient_id, "enabled", now)
+        released = uow.endpoints.release_disabled(recipient_id, now)
+        uow.commit()
+    return released
