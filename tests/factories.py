@@ -98,7 +98,9 @@ def small_catalogue() -> Catalogue:
             nations=(),
             include=("M14", "M20"),
         ),
-        recipient("leeds-electoral", kind=RecipientKind.LOCAL_AUTHORITY, nations=(), include=("LS",)),
+        recipient(
+            "leeds-electoral", kind=RecipientKind.LOCAL_AUTHORITY, nations=(), include=("LS",)
+        ),
         recipient("a-charity", kind=RecipientKind.PRIVATE, channel=Channel.PULL),
     ]
     agreements = [

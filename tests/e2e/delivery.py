@@ -30,7 +30,12 @@ def submit_move(client: TestClient, **headers: str) -> dict[str, Any]:
 def connect(hub: Hub, receiver: ReceiverServer, *recipients: str) -> None:
     for recipient in recipients or PUSH_RECIPIENTS:
         issued = set_endpoint(
-            recipient, receiver.url(recipient), None, uow=hub.uow(), vault=hub.vault, clock=hub.clock
+            recipient,
+            receiver.url(recipient),
+            None,
+            uow=hub.uow(),
+            vault=hub.vault,
+            clock=hub.clock,
         )
         receiver.state.secrets[recipient] = issued.secret
 

@@ -51,7 +51,10 @@ def test_every_disclosure_is_delivered_once_with_only_its_fields(
     assert manchester["type"] == "uk.tellonce.disclosure.change-of-address"
     assert manchester["data"]["payload"]["previous_address"] == {"postcode": "LS6 2AB"}
     assert set(manchester["data"]["payload"]) == {
-        "person", "new_address", "move_date", "previous_address"
+        "person",
+        "new_address",
+        "move_date",
+        "previous_address",
     }
     assert manchester["data"]["report_reference"] == report["reference"]
     assert manchester["id"] == manchester["subject"]
@@ -66,7 +69,7 @@ def test_every_disclosure_is_delivered_once_with_only_its_fields(
 def test_a_retry_keeps_its_webhook_id_and_is_re_signed(
     client: TestClient, hub: Hub, receiver: ReceiverServer
 ) -> None:
-    receiver.state.behaviour = lambda path, attempt: (503, {}) if attempt <= 2 else (200, {})
+    receiver.state.behaviour = lambda _path, attempt: (503, {}) if attempt <= 2 else (200, {})
     report = submit_move(client)
     connect(hub, receiver, "dwp")
     assert run_rounds(hub, schedule=FAST)[0].retrying == 1
@@ -80,14 +83,18 @@ def test_a_retry_keeps_its_webhook_id_and_is_re_signed(
     assert len(ids) == 1 and len(receiver.state.received) == 3
     assert receiver.state.rejected == []  # every attempt's fresh signature verified
     with hub.engine.connect() as connection:
-        codes = connection.execute(
-            sa.select(delivery_attempts.c.status_code).order_by(delivery_attempts.c.id)
-        ).scalars().all()
+        codes = (
+            connection.execute(
+                sa.select(delivery_attempts.c.status_code).order_by(delivery_attempts.c.id)
+            )
+            .scalars()
+            .all()
+        )
     assert codes == [503, 503, 200]
 
 
 def test_retry_after_is_honoured(client: TestClient, hub: Hub, receiver: ReceiverServer) -> None:
-    receiver.state.behaviour = lambda path, attempt: (
+    receiver.state.behaviour = lambda _path, attempt: (
         (429, {"Retry-After": "120"}) if attempt == 1 else (200, {})
     )
     patient = dataclasses.replace(FAST, max_delay=timedelta(hours=1))  # caps Retry-After
@@ -103,7 +110,7 @@ def test_retry_after_is_honoured(client: TestClient, hub: Hub, receiver: Receive
 def test_gone_disables_the_endpoint_until_re_enabled(
     client: TestClient, hub: Hub, receiver: ReceiverServer
 ) -> None:
-    receiver.state.behaviour = lambda path, attempt: (410, {}) if attempt == 1 else (200, {})
+    receiver.state.behaviour = lambda _path, attempt: (410, {}) if attempt == 1 else (200, {})
     report = submit_move(client)
     connect(hub, receiver, "dwp")
     assert run_rounds(hub)[0].endpoint_disabled == 1
@@ -118,7 +125,7 @@ def test_gone_disables_the_endpoint_until_re_enabled(
 def test_other_client_errors_dead_letter_at_once_and_replay_works(
     client: TestClient, hub: Hub, receiver: ReceiverServer
 ) -> None:
-    receiver.state.behaviour = lambda path, attempt: (400, {}) if attempt == 1 else (200, {})
+    receiver.state.behaviour = lambda _path, attempt: (400, {}) if attempt == 1 else (200, {})
     report = submit_move(client)
     connect(hub, receiver, "dwp")
     assert run_rounds(hub)[0].dead_lettered == 1
@@ -129,8 +136,10 @@ def test_other_client_errors_dead_letter_at_once_and_replay_works(
     assert states(report_of(client, report["reference"]))["dwp"] == "delivered"
 
 
-def test_a_spent_schedule_dead_letters(client: TestClient, hub: Hub, receiver: ReceiverServer) -> None:
-    receiver.state.behaviour = lambda path, attempt: (500, {})
+def test_a_spent_schedule_dead_letters(
+    client: TestClient, hub: Hub, receiver: ReceiverServer
+) -> None:
+    receiver.state.behaviour = lambda _path, _attempt: (500, {})
     report = submit_move(client)
     connect(hub, receiver, "dwp")
     for _ in range(4):
@@ -154,7 +163,9 @@ def test_a_worker_killed_mid_batch_loses_nothing(
     advance(hub, 121)
     assert run_rounds(hub, owner="survivor")[0].delivered == 5
     with hub.engine.connect() as connection:
-        assert connection.execute(sa.select(sa.func.count()).select_from(delivery_queue)).scalar() == 0
+        assert (
+            connection.execute(sa.select(sa.func.count()).select_from(delivery_queue)).scalar() == 0
+        )
 
 
 def test_a_stale_worker_cannot_settle_rows_it_lost(

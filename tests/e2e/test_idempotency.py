@@ -14,7 +14,6 @@ from tests.e2e.test_intake_api import count, submission
 from tests.fakes import FakeClock
 
 
-
 def test_a_repeat_returns_the_first_result(client: TestClient, hub: Hub) -> None:
     auth = sign_in(client)
     body = submission(client, auth, holds_driving_licence=True)
@@ -32,10 +31,13 @@ def test_the_same_key_with_a_different_body_is_refused(client: TestClient, hub: 
     assert client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "b"})
     changed = {**body, "answers": {"holds-driving-licence": False}}
     changed["preview_digest"] = client.post(
-        "/api/v1/reports/preview", json={k: changed[k] for k in ("event_type", "payload", "answers")},
+        "/api/v1/reports/preview",
+        json={k: changed[k] for k in ("event_type", "payload", "answers")},
         headers=auth,
     ).json()["preview_digest"]
-    response = client.post("/api/v1/reports", json=changed, headers={**auth, "Idempotency-Key": "b"})
+    response = client.post(
+        "/api/v1/reports", json=changed, headers={**auth, "Idempotency-Key": "b"}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "#/header/Idempotency-Key"
     assert count(hub, reports) == 1
@@ -45,7 +47,9 @@ def test_keys_are_scoped_per_caller(client: TestClient, hub: Hub) -> None:
     alice, bob = sign_in(client, "alice"), sign_in(client, "bob")
     for auth in (alice, bob):
         body = submission(client, auth, holds_driving_licence=True)
-        response = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "same"})
+        response = client.post(
+            "/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "same"}
+        )
         assert response.status_code == 201
         assert "Idempotent-Replayed" not in response.headers
     assert count(hub, reports) == 2
@@ -61,11 +65,18 @@ def test_a_concurrent_repeat_gets_409(client: TestClient, hub: Hub) -> None:
     now = hub.clock.now()
     with hub.uow() as uow:
         claim = uow.idempotency.claim(
-            str(account_id), "busy", _digest_of(body), now, now + timedelta(minutes=2), now + timedelta(hours=24)
+            str(account_id),
+            "busy",
+            _digest_of(body),
+            now,
+            now + timedelta(minutes=2),
+            now + timedelta(hours=24),
         )
         uow.commit()
     assert claim.status == "claimed"
-    response = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "busy"})
+    response = client.post(
+        "/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "busy"}
+    )
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
     assert count(hub, reports) == 0
@@ -78,12 +89,19 @@ def test_an_abandoned_claim_is_retaken_after_its_lock_expires(client: TestClient
     account_id = _account_of(hub)
     with hub.uow() as uow:
         uow.idempotency.claim(
-            str(account_id), "crashed", _digest_of(body), now, now + timedelta(minutes=2), now + timedelta(hours=24)
+            str(account_id),
+            "crashed",
+            _digest_of(body),
+            now,
+            now + timedelta(minutes=2),
+            now + timedelta(hours=24),
         )
         uow.commit()
     assert isinstance(hub.clock, FakeClock)
     hub.clock.advance(timedelta(minutes=3))
-    response = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "crashed"})
+    response = client.post(
+        "/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "crashed"}
+    )
     assert response.status_code == 201
 
 
@@ -107,7 +125,9 @@ def test_keys_expire_after_24_hours(client: TestClient, hub: Hub) -> None:
 def test_a_malformed_key_is_a_422_naming_the_header(client: TestClient) -> None:
     auth = sign_in(client)
     body = submission(client, auth, holds_driving_licence=True)
-    response = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "x" * 256})
+    response = client.post(
+        "/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "x" * 256}
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "#/header/Idempotency-Key"
 

@@ -39,7 +39,10 @@ def previewed(client: TestClient, auth: dict[str, str], body: dict[str, Any]) ->
 
 
 def submission(
-    client: TestClient, auth: dict[str, str], consents: dict[str, bool] | None = None, **answers: bool
+    client: TestClient,
+    auth: dict[str, str],
+    consents: dict[str, bool] | None = None,
+    **answers: bool,
 ) -> dict[str, Any]:
     body = draft(**answers)
     body["preview_digest"] = previewed(client, auth, body)["preview_digest"]
@@ -121,9 +124,9 @@ def test_status_and_list_are_only_for_the_reporter(client: TestClient) -> None:
     hidden = client.get(f"/api/v1/reports/{reference}", headers=bob)
     assert hidden.status_code == 404
     assert hidden.headers["content-type"] == "application/problem+json"
-    assert [r["reference"] for r in client.get("/api/v1/reports", headers=alice).json()["reports"]] == [
-        reference
-    ]
+    assert [
+        r["reference"] for r in client.get("/api/v1/reports", headers=alice).json()["reports"]
+    ] == [reference]
     assert client.get("/api/v1/reports", headers=bob).json()["reports"] == []
     assert sign_in(client, "alice") != alice  # a new session for the same citizen...
     again = client.get("/api/v1/reports", headers=sign_in(client, "alice")).json()["reports"]
@@ -210,9 +213,7 @@ def test_one_transaction_a_failure_mid_submit_leaves_nothing(
     auth = sign_in(client)
     body = submission(client, auth, {"charity-newsletter": True}, holds_driving_licence=True)
     monkeypatch.setattr(repository.SqlReportRepository, "add", add_then_fail)
-    response = client.post(
-        "/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "k-1"}
-    )
+    response = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "k-1"})
     assert response.status_code == 500, response.text
     assert response.json()["detail"] == "Try again later"
     for table in (reports, disclosures, delivery_queue, consent_records, idempotency_keys):

@@ -40,7 +40,12 @@ CASES = [
     ("change-of-address", "person.name.given_names", "R2D2", "person/name/given_names"),
     ("change-of-address", "move_date", "yesterday", "move_date"),
     ("change-of-address", "new_address.uprn", "12345678901234", "new_address/uprn"),
-    ("change-of-name", "person.national_insurance_number", "AB123", "person/national_insurance_number"),
+    (
+        "change-of-name",
+        "person.national_insurance_number",
+        "AB123",
+        "person/national_insurance_number",
+    ),
     ("change-of-name", "evidence.kind", "handshake", "evidence/kind"),
     ("birth", "child.date_of_birth", "2099-01-01", "child/date_of_birth"),
     ("birth", "child.nhs_number", "1234567890", "child/nhs_number"),
@@ -105,15 +110,20 @@ def test_an_unknown_report_is_404_and_an_overlong_reference_422(client: TestClie
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
     max_leaves=12,
 )
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(
+    max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None
+)
 @given(
-    event_type=st.sampled_from(["change-of-address", "change-of-name", "birth", "death", "marriage"]),
+    event_type=st.sampled_from(
+        ["change-of-address", "change-of-name", "birth", "death", "marriage"]
+    ),
     mutation=st.tuples(st.text(max_size=12), json_values),
 )
 def test_random_payload_mutations_never_crash(

@@ -37,7 +37,9 @@ def routed(plan: Any) -> set[str]:
 
 def test_a_move_from_leeds_to_manchester_tells_both_councils() -> None:
     plan = plan_routes(
-        "change-of-address", move("LS6 2AB", "M14 5TQ"), {"holds-driving-licence": True},
+        "change-of-address",
+        move("LS6 2AB", "M14 5TQ"),
+        {"holds-driving-licence": True},
         small_catalogue(),
     )
     assert routed(plan) == {
@@ -55,7 +57,9 @@ def test_a_move_from_leeds_to_manchester_tells_both_councils() -> None:
 
 def test_a_move_within_manchester_does_not_tell_leeds() -> None:
     plan = plan_routes(
-        "change-of-address", move("M20 2LS", "M14 5TQ"), {"holds-driving-licence": False},
+        "change-of-address",
+        move("M20 2LS", "M14 5TQ"),
+        {"holds-driving-licence": False},
         small_catalogue(),
     )
     assert "leeds-council-tax-moves" not in routed(plan)
@@ -135,9 +139,15 @@ def test_every_route_sends_a_subset_of_its_agreed_fields(old: str, new: str, lic
     for route in plan.routes:
         for path in _paths(route.data):
             assert any(path == f or path.startswith(f + ".") for f in route.fields), path
-    assert plan.digest() == plan_routes(
-        "change-of-address", move(old, new), {"holds-driving-licence": licence}, small_catalogue()
-    ).digest()
+    assert (
+        plan.digest()
+        == plan_routes(
+            "change-of-address",
+            move(old, new),
+            {"holds-driving-licence": licence},
+            small_catalogue(),
+        ).digest()
+    )
 
 
 def _paths(data: Any, prefix: str = "") -> set[str]:
@@ -147,5 +157,3 @@ def _paths(data: Any, prefix: str = "") -> set[str]:
     for key, value in data.items():
         found |= _paths(value, f"{prefix}.{key}" if prefix else key)
     return found
-
-

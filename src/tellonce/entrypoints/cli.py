@@ -8,8 +8,8 @@ import logging
 import signal
 import sys
 import uuid
-from datetime import timedelta
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from tellonce.bootstrap import Hub, bootstrap

@@ -1,0 +1,158 @@
+"""Concurrency: worker processes share the queue safely; the feed never skips."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from tellonce.adapters.database.schema import delivery_queue, disclosures
+from tellonce.bootstrap import Hub
+from tellonce.entrypoints.demo.receivers import ReceiverServer
+from tellonce.service_layer.feed import read_feed
+from tellonce.service_layer.identity import start_session
+from tellonce.service_layer.reporting import (
+    ReportDraft,
+    ReportSubmission,
+    preview_report,
+    submit_report,
+)
+from tests.e2e.delivery import connect, submit_move
+from tests.e2e.test_intake_api import draft
+
+
+def worker_environment(hub: Hub, tmp_path: Path) -> dict[str, str]:
+    settings = hub.settings
+    assert settings.master_keys is not None and settings.index_key is not None
+    return {
+        **os.environ,
+        "TELLONCE_MODE": "development",
+        "TELLONCE_DATA_DIR": str(tmp_path),
+        "TELLONCE_DATABASE_URL": hub.engine.url.render_as_string(hide_password=False),
+        "TELLONCE_MASTER_KEYS": settings.master_keys.get_secret_value(),
+        "TELLONCE_INDEX_KEY": settings.index_key.get_secret_value(),
+        "TELLONCE_WORKER_POLL_SECONDS": "0.1",
+    }
+
+
+def queue_size(hub: Hub) -> int:
+    with hub.engine.connect() as connection:
+        return int(
+            connection.execute(sa.select(sa.func.count()).select_from(delivery_queue)).scalar_one()
+        )
+
+
+def test_two_worker_processes_never_deliver_a_disclosure_twice(
+    client: TestClient, hub: Hub, tmp_path: Path
+) -> None:
+    for _ in range(30):
+        submit_move(client)
+    with ReceiverServer() as receiver:
+        connect(hub, receiver)
+        environment = worker_environment(hub, tmp_path)
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tellonce", "worker"],
+                env=environment,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for _ in range(2)
+        ]
+        try:
+            deadline = time.monotonic() + 60
+            while queue_size(hub) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            for worker in workers:
+                worker.terminate()
+            logs = [worker.communicate(timeout=30)[1].decode() for worker in workers]
+        assert queue_size(hub) == 0, logs
+        received = Counter(r.webhook_id for r in receiver.state.received)
+    assert len(received) == 150
+    assert received.most_common(1)[0][1] == 1  # nobody got anything twice
+    assert all("started" in log for log in logs)  # both workers really ran
+
+
+def test_the_feed_never_skips_under_concurrent_submissions(hub: Hub) -> None:
+    from tellonce.service_layer.catalogue import load_catalogue
+    from tests.factories import small_catalogue
+
+    load_catalogue(small_catalogue(), uow=hub.uow(), clock=hub.clock)
+    body = draft(holds_driving_licence=True)
+    plan = preview_report(
+        ReportDraft(body["event_type"], body["payload"], body["answers"]),
+        uow=hub.uow(),
+        clock=hub.clock,
+    )
+    submitted: list[str] = []
+    lock = threading.Lock()
+
+    def submitter(name: str) -> None:
+        session = start_session(
+            "test",
+            name,
+            uow_factory=hub.uow,
+            vault=hub.vault,
+            clock=hub.clock,
+            lifetime=timedelta(hours=1),
+        )
+        for _ in range(15):
+            result = submit_report(
+                ReportSubmission(
+                    ReportDraft(body["event_type"], body["payload"], body["answers"]),
+                    consents={"charity-newsletter": True},
+                    preview_digest=plan.digest(),
+                    method="api",
+                ),
+                account=session.account,
+                uow_factory=hub.uow,
+                vault=hub.vault,
+                clock=hub.clock,
+            )
+            with lock:
+                submitted.append(result.report.reference)
+
+    threads = [threading.Thread(target=submitter, args=(f"c{i}",)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    seen: list[str] = []
+    cursor: str | None = None
+    while True:
+        running = any(t.is_alive() for t in threads)
+        page = read_feed(
+            "a-charity",
+            cursor,
+            limit=7,
+            unacknowledged_only=False,
+            uow_factory=hub.uow,
+            clock=hub.clock,
+            events=hub.events,
+        )
+        seen += [e["data"]["report_reference"] for e in page.events]
+        cursor = page.next_cursor
+        if not running and not page.has_more and not page.events:
+            break
+    for thread in threads:
+        thread.join()
+    assert len(submitted) == 60
+    assert sorted(seen) == sorted(submitted)  # every one, exactly once
+    with hub.engine.connect() as connection:
+        positions = (
+            connection.execute(
+                sa.select(disclosures.c.feed_position).where(
+                    disclosures.c.recipient_id == "a-charity"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(set(positions)) == 60
