@@ -163,6 +163,12 @@ def worker(_: argparse.Namespace) -> int:
     return 0
 
 
+def demo(args: argparse.Namespace) -> int:
+    from tellonce.entrypoints.demo.journey import run_demo
+
+    return run_demo(Path(args.catalogue))
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -247,6 +253,9 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument("disclosure", nargs="*", help="disclosure ids (default: all)")
 
     add("worker", worker, "run a delivery worker until SIGTERM")
+    add("demo", demo, "run the whole journey on a throwaway database").add_argument(
+        "--catalogue", default="catalogue"
+    )
     server = add("serve", serve, "serve the API on HTTP (and a worker, on SQLite)")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8000)
