@@ -43,6 +43,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     )
     app.state.hub = hub
     problems.install(app)
+    problems.document(app)
     app.include_router(reports.router)
     app.include_router(schemas.router)
     app.include_router(recipients.router)
