@@ -18,8 +18,14 @@ from tellonce.config import Settings
 Command = Callable[[argparse.Namespace], int]
 
 
+_HUBS: list[Hub] = []
+
+
 def _hub() -> Hub:
-    return bootstrap(Settings())
+    """The hub for this command; ``main`` closes it (and its connection pool) on the way out."""
+    hub = bootstrap(Settings())
+    _HUBS.append(hub)
+    return hub
 
 
 def db_upgrade(_: argparse.Namespace) -> int:
@@ -265,7 +271,11 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Command = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    finally:
+        while _HUBS:
+            _HUBS.pop().close()
 
 
 if __name__ == "__main__":
