@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     idempotency_hours: int = Field(default=24, ge=1, le=24 * 7)
     database_echo: bool = False
 
+    # GOV.UK Notify for messages to citizens. Without an API key, messages go to a local outbox
+    # under data_dir that the portal shows on its "Messages" page. NOTIFY_TEMPLATE_IDS maps each
+    # message template to its Notify template: "disclosure-outcome=<uuid>,...".
+    notify_api_key: SecretStr | None = None
+    notify_template_ids: str = ""
+    notify_base_url: str = "https://api.notifications.service.gov.uk"
+
     # Delivery. The retry schedule is a spec such as "5s,30s,2m,10m" (default: about a day).
     retry_schedule: str | None = None
     in_process_worker: bool | None = Field(

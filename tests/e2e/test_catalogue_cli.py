@@ -52,7 +52,8 @@ def test_validate_reports_every_problem_with_file_and_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "bad.yaml").write_text(
-        "recipients:\n  - id: Not A Slug\n    name: x\n\nagreements:\n  - id: a\n    recipient: nobody\n"
+        "recipients:\n  - id: Not A Slug\n    name: x\n\n"
+        "agreements:\n  - id: a\n    recipient: nobody\n"
     )
     assert main(["catalogue", "validate", str(tmp_path)]) == 1
     errors = capsys.readouterr().err

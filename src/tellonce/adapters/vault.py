@@ -22,7 +22,9 @@ import uuid
 from collections.abc import Mapping
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from tellonce.service_layer.ports import PersonKey, SealedDataError
 
@@ -99,6 +101,12 @@ class AesGcmVault:
         """A keyed hash for look-ups: equal values match, nobody without the key can guess them."""
         message = purpose.encode() + b"\x00" + value.encode()
         return hmac.new(self._index_key, message, hashlib.sha256).digest()
+
+    def derive_person_key(self, key: PersonKey, purpose: str) -> bytes:
+        """HKDF-SHA256 (RFC 5869) of the person's data key, labelled by ``purpose``."""
+        info = b"tellonce person key\x00" + purpose.encode()
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info)
+        return hkdf.derive(self._unwrap(key))
 
     def _wrap(self, master_key_id: str, key_id: uuid.UUID, data_key: bytes) -> bytes:
         nonce = os.urandom(_NONCE_BYTES)

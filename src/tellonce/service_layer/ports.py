@@ -11,6 +11,8 @@ from typing import Protocol, Self
 
 from tellonce.domain.backoff import DeliveryVerdict
 from tellonce.domain.catalogue import Agreement, Catalogue, Recipient
+from tellonce.service_layer.log_ports import TransparencyLogRepository
+from tellonce.service_layer.your_data import YourDataRepository
 
 
 class SealedDataError(Exception):
@@ -33,6 +35,10 @@ class Vault(Protocol):
     def seal(self, key: PersonKey, plaintext: bytes, context: bytes) -> bytes: ...
     def open(self, key: PersonKey, ciphertext: bytes, context: bytes) -> bytes: ...
     def blind_index(self, purpose: str, value: str) -> bytes: ...
+    def derive_person_key(self, key: PersonKey, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` derived from the person's data key: it is destroyed
+        with the data key, so erasing the person erases it too."""
+        ...
 
 
 class Clock(Protocol):
@@ -315,6 +321,30 @@ class EndpointRepository(Protocol):
     def release_disabled(self, recipient_id: str, now: datetime) -> int: ...
 
 
+class PortalDraftRepository(Protocol):
+    """The portal's answers in progress, sealed; each row visible only to its own account."""
+
+    def add(
+        self,
+        draft_id: uuid.UUID,
+        account_id: uuid.UUID,
+        sealed: bytes,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None: ...
+    def sealed(self, draft_id: uuid.UUID, account_id: uuid.UUID, now: datetime) -> bytes | None: ...
+    def replace(
+        self,
+        draft_id: uuid.UUID,
+        account_id: uuid.UUID,
+        sealed: bytes,
+        now: datetime,
+        expires_at: datetime,
+    ) -> bool: ...
+    def delete(self, draft_id: uuid.UUID, account_id: uuid.UUID) -> None: ...
+    def delete_expired(self, now: datetime) -> int: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the ``with`` block without ``commit()`` rolls everything back."""
 
@@ -327,6 +357,9 @@ class UnitOfWork(Protocol):
     deliveries: DeliveryRepository
     disclosures: DisclosureRepository
     endpoints: EndpointRepository
+    log: TransparencyLogRepository
+    portal_drafts: PortalDraftRepository
+    your_data: YourDataRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

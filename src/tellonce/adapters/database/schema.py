@@ -286,18 +286,50 @@ portal_drafts = sa.Table(
     _timestamp("expires_at"),
 )
 
-# The transparency log. Entries are written pending (no leaf_index) in the transaction of what
-# they record; the sequencer gives them indices in batches, stores the hash tiles and signs a
-# checkpoint.
+# The transparency log (docs/adr/0020-transparency-log.md). Entries are written once, in the
+# transaction of what they record, with a row in log_pending; the sequencer takes pending rows
+# in batches, records which leaves they became as runs of consecutive ids (log_runs), stores
+# the hash tiles and signs a checkpoint. No entry row is ever updated: per-row updates would
+# cap the sequencer far below its target on PostgreSQL. report_id and person_id are private
+# (they find a citizen's entries for a receipt); the public entry holds neither.
 log_entries = sa.Table(
     "log_entries",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("leaf_index", sa.BigInteger, unique=True),
     sa.Column("kind", sa.String(40), nullable=False),
     sa.Column("entry", sa.LargeBinary, nullable=False),  # canonical JSON (RFC 8785)
     sa.Column("report_id", sa.ForeignKey("reports.id"), index=True),
     _timestamp("recorded_at"),
+    sa.Column("person_id", sa.ForeignKey("people.id")),  # whose commitment key, if any
+)
+
+log_pending = sa.Table(
+    "log_pending",
+    metadata,
+    sa.Column("entry_id", sa.BigInteger, sa.ForeignKey("log_entries.id"), primary_key=True),
+)
+
+# Leaves first_leaf .. first_leaf + count - 1 are the entries with ids first_entry_id .. + count
+# - 1. Ids commit out of order on PostgreSQL, so a batch is one run per gap, not always one.
+log_runs = sa.Table(
+    "log_runs",
+    metadata,
+    sa.Column("first_leaf", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column(
+        "first_entry_id", sa.BigInteger, sa.ForeignKey("log_entries.id"), nullable=False, unique=True
+    ),
+    sa.Column("count", sa.Integer, nullable=False),
+)
+
+# The commitment for each disclosure's future "disclosure-delivered" entry, made at submission
+# while the person's key is at hand; taken (deleted) when the entry is written, so a disclosure
+# is logged as delivered at most once.
+log_delivery_commitments = sa.Table(
+    "log_delivery_commitments",
+    metadata,
+    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), primary_key=True),
+    sa.Column("entry_id", sa.String(36), nullable=False),
+    sa.Column("commitment", sa.LargeBinary(32), nullable=False),
 )
 
 log_tiles = sa.Table(

@@ -19,7 +19,9 @@ from tellonce.adapters.database.repositories.identity import (
     SqlPeopleRepository,
     SqlRecipientKeyRepository,
 )
+from tellonce.adapters.database.repositories.portal_drafts import SqlPortalDraftRepository
 from tellonce.adapters.database.repositories.reports import SqlReportRepository
+from tellonce.adapters.database.repositories.your_data import SqlYourDataRepository
 from tellonce.service_layer.ports import (
     AccountRepository,
     CatalogueRepository,
@@ -28,9 +30,11 @@ from tellonce.service_layer.ports import (
     EndpointRepository,
     IdempotencyRepository,
     PeopleRepository,
+    PortalDraftRepository,
     RecipientKeyRepository,
     ReportRepository,
 )
+from tellonce.service_layer.your_data import YourDataRepository
 
 
 class SqlUnitOfWork:
@@ -43,6 +47,8 @@ class SqlUnitOfWork:
     deliveries: DeliveryRepository
     disclosures: DisclosureRepository
     endpoints: EndpointRepository
+    portal_drafts: PortalDraftRepository
+    your_data: YourDataRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -61,6 +67,8 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveryRepository(connection)
         self.disclosures = SqlDisclosureRepository(connection)
         self.endpoints = SqlEndpointRepository(connection)
+        self.portal_drafts = SqlPortalDraftRepository(connection)
+        self.your_data = SqlYourDataRepository(connection)
         return self
 
     def __exit__(
