@@ -14,14 +14,11 @@ import argparse
 import asyncio
 import json
 import multiprocessing
-import socket
 import statistics
 import time
 from collections.abc import Awaitable, Callable
 
-import aiohttp
-from aiohttp import web
-
+from bench.loopback import BODY, bare_post_loop, free_port, serve_receiver, wait_until_listening
 from tellonce.adapters.webhooks import (
     DestinationPolicy,
     WebhookRequest,
@@ -29,73 +26,6 @@ from tellonce.adapters.webhooks import (
     generate_secret,
 )
 from tellonce.domain.backoff import DeliveryVerdict
-
-BODY = json.dumps(
-    {
-        "specversion": "1.0",
-        "id": "00000000-0000-0000-0000-000000000000",
-        "source": "https://tellonce.example/hub",
-        "type": "uk.gov.tellonce.change-of-address.v1",
-        "datacontenttype": "application/json",
-        "data": {"new_address": {"postcode": "SW1A 1AA", "line_1": "1 Example Street"}},
-    }
-).encode()
-CONTENT_TYPE = "application/cloudevents+json"
-
-
-def _serve(port: int) -> None:
-    async def hook(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(status=204)
-
-    try:
-        import uvloop  # noqa: PLC0415 - optional; makes the receiver less of a bottleneck
-
-        uvloop.install()
-    except ImportError:
-        pass
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def _wait_until_listening(port: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        except OSError:
-            time.sleep(0.05)
-        else:
-            return
-    raise RuntimeError("receiver did not start")
-
-
-async def _bare(url: str, posts: int, concurrency: int) -> float:
-    """The baseline: the cheapest correct aiohttp POST loop, no signing, no bookkeeping."""
-    remaining = posts
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
-
-        async def worker() -> None:
-            nonlocal remaining
-            while remaining > 0:
-                remaining -= 1
-                async with session.post(
-                    url, data=BODY, headers={"Content-Type": CONTENT_TYPE}
-                ) as response:
-                    await response.read()
-                    assert response.status == 204
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-        return posts / (time.perf_counter() - started)
 
 
 def _sender(many: bool) -> Callable[[str, int, int], Awaitable[float]]:
@@ -129,7 +59,7 @@ def _sender(many: bool) -> Callable[[str, int, int], Awaitable[float]]:
 
 async def _probe(url: str, posts: int, concurrency: int, rounds: int) -> dict[str, object]:
     contenders = {
-        "bare_aiohttp": _bare,
+        "bare_aiohttp": bare_post_loop,
         "sender_send_many": _sender(many=True),
         "sender_workers": _sender(many=False),
     }
@@ -158,11 +88,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
 
-    port = _free_port()
-    receiver = multiprocessing.get_context("spawn").Process(target=_serve, args=(port,))
+    port = free_port()
+    receiver = multiprocessing.get_context("spawn").Process(target=serve_receiver, args=(port,))
     receiver.start()
     try:
-        _wait_until_listening(port)
+        wait_until_listening(port)
         url = f"http://127.0.0.1:{port}/hook"
         for concurrency in args.concurrency:
             result = asyncio.run(_probe(url, args.posts, concurrency, args.rounds))

@@ -180,7 +180,7 @@ def test_a_stale_worker_cannot_settle_rows_it_lost(
     advance(hub, 2)
     assert run_rounds(hub, owner="fast")[0].delivered == 1
     with hub.uow() as uow:  # the slow worker's late result changes nothing
-        assert not uow.deliveries.finish(message.queue_id, "slow")
+        assert not uow.deliveries.finish([message.queue_id], "slow")
 
 
 def test_secret_rotation_signs_with_both(

@@ -27,31 +27,40 @@ def worker_name() -> str:
 
 
 async def run_worker(hub: Hub, stop: asyncio.Event, *, owner: str | None = None) -> None:
+    """Run delivery lanes until ``stop`` is set.
+
+    Two lanes share one HTTP client: while one lane waits on the network, the other claims,
+    builds or settles its batch in the database — the lanes claim disjoint rows (leases), so
+    running them side by side is as safe as running two workers.
+    """
     async with hub.pusher() as pusher:
         service = hub.delivery_service(pusher, owner=owner or worker_name())
         log.info("delivery worker %s started", service.owner)
-        last_chase = 0.0
-        failures = 0
-        while not stop.is_set():
-            try:
-                full = await _one_round(service)
-                if time.monotonic() - last_chase > CHASE_EVERY_SECONDS:
-                    await asyncio.to_thread(chase_overdue, service)
-                    last_chase = time.monotonic()
-                failures = 0
-            except Exception as error:  # the loop must outlive a database restart
-                failures += 1
-                # The type only: messages can carry row values.
-                log.warning("delivery round failed (%s); retrying", type(error).__name__)
-                full = False
-            if not full:
-                pause = hub.settings.worker_poll_seconds * min(2**failures, 60)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=pause)
+        lanes = [
+            _lane(service, stop, hub.settings.worker_poll_seconds, chases=i == 0) for i in range(2)
+        ]
+        await asyncio.gather(*lanes)
         log.info("delivery worker %s stopped", service.owner)
 
 
-async def _one_round(service: DeliveryService) -> bool:
-    """Deliver one batch; True when the batch was full (so go again at once)."""
-    delivered = await deliver_due(service)
-    return delivered.claimed >= service.batch_size
+async def _lane(
+    service: DeliveryService, stop: asyncio.Event, poll: float, *, chases: bool
+) -> None:
+    last_chase = 0.0
+    failures = 0
+    while not stop.is_set():
+        try:
+            full = (await deliver_due(service)).claimed >= service.batch_size
+            if chases and time.monotonic() - last_chase > CHASE_EVERY_SECONDS:
+                await asyncio.to_thread(chase_overdue, service)
+                last_chase = time.monotonic()
+            failures = 0
+        except Exception as error:  # the loop must outlive a database restart
+            failures += 1
+            # The type only: messages can carry row values.
+            log.warning("delivery round failed (%s); retrying", type(error).__name__)
+            full = False
+        if not full:
+            pause = poll * min(2**failures, 60)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=pause)

@@ -128,17 +128,24 @@ def _settle(
         uow.deliveries.record_attempts(
             [_attempt(m, outcomes[m.queue_id], now) for m in claimed if m.queue_id in outcomes]
         )
-        delivered: list[ClaimedMessage] = []
+        succeeded: list[ClaimedMessage] = []
         for message in claimed:
             result = outcomes.get(message.queue_id)
             verdict = result.verdict if result else DeliveryVerdict.FAIL
             counts[verdict] += 1
             if verdict is DeliveryVerdict.DELIVERED:
-                if uow.deliveries.finish(message.queue_id, service.owner):
-                    delivered.append(message)
+                succeeded.append(message)
             else:
                 _failed(service, uow, message, result, now)
-        _mark_delivered(uow, [m.disclosure for m in delivered if m.kind == "disclosure"], now)
+        # Only rows this worker still held count: if its lease ran out and another worker took
+        # a row over, that worker settles it.
+        finished = uow.deliveries.finish([m.queue_id for m in succeeded], service.owner)
+        _mark_delivered(
+            service,
+            uow,
+            [m.disclosure for m in succeeded if m.kind == "disclosure" and m.queue_id in finished],
+            now,
+        )
         uow.commit()
     return DeliveryRound(
         claimed=len(claimed),
@@ -191,17 +198,14 @@ def _failed(
     uow.disclosures.mark_push_failed(disclosure_ids, DisclosureState.RETRYING.value, now)
 
 
-def _mark_delivered(uow: UnitOfWork, records: Sequence[DisclosureRecord], now: datetime) -> None:
+def _mark_delivered(
+    service: DeliveryService, uow: UnitOfWork, records: Sequence[DisclosureRecord], now: datetime
+) -> None:
     """First delivery: start the acknowledgement clock (counted from delivery)."""
-    first_time = [r for r in records if r.delivered_at is None]
     due = [
-        (
-            r.id,
-            acknowledgement_due(
-                now, uow.catalogue.agreement(r.agreement_id, r.agreement_version).acknowledgement
-            ),
-        )
-        for r in first_time
+        (r.id, acknowledgement_due(now, service.events.agreement(uow, r).acknowledgement))
+        for r in records
+        if r.delivered_at is None
     ]
     uow.disclosures.mark_delivered(due, now)
 

@@ -9,32 +9,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tellonce.domain.catalogue import Agreement
 from tellonce.domain.cloudevents import DisclosureFacts, disclosure_event
 from tellonce.domain.events import select_fields
 from tellonce.service_layer.ports import DisclosureRecord, UnitOfWork, Vault
 
 
 class EventBuilder:
-    """Caches agreement terms: an agreement version never changes once published."""
+    """Caches agreements by version: an agreement version never changes once published."""
 
     def __init__(self, vault: Vault, hub_url: str) -> None:
         self._vault = vault
         self._hub_url = hub_url
-        self._terms: dict[tuple[str, int], tuple[str, str, str, str | None]] = {}
+        self._agreements: dict[tuple[str, int], Agreement] = {}
+
+    def agreement(self, uow: UnitOfWork, record: DisclosureRecord) -> Agreement:
+        """The agreement version a disclosure was made under (read once, then cached)."""
+        key = (record.agreement_id, record.agreement_version)
+        if key not in self._agreements:
+            self._agreements[key] = uow.catalogue.agreement(*key)
+        return self._agreements[key]
 
     def load_terms(self, uow: UnitOfWork, records: list[DisclosureRecord]) -> None:
-        """Fetch the terms of any agreement versions not seen yet (inside a unit of work)."""
+        """Fetch any agreement versions not seen yet (inside a unit of work)."""
         for record in records:
-            key = (record.agreement_id, record.agreement_version)
-            if key not in self._terms:
-                agreement = uow.catalogue.agreement(*key)
-                gateway = agreement.gateway.citation if agreement.gateway else None
-                self._terms[key] = (
-                    agreement.purpose.description,
-                    agreement.purpose.dpv_code,
-                    agreement.lawful_basis.describe(),
-                    gateway,
-                )
+            self.agreement(uow, record)
 
     def person_ref(self, record: DisclosureRecord) -> str:
         """A per-recipient pseudonym for the subject: two recipients cannot link their refs."""
@@ -42,9 +41,7 @@ class EventBuilder:
         return digest[:16].hex()
 
     def event(self, record: DisclosureRecord) -> dict[str, Any]:
-        purpose, purpose_dpv, legal_basis, gateway = self._terms[
-            (record.agreement_id, record.agreement_version)
-        ]
+        agreement = self._agreements[(record.agreement_id, record.agreement_version)]
         sealed = self._vault.open(record.person_key, record.sealed_payload, record.report_id.bytes)
         payload = json.loads(sealed)["payload"]
         facts = DisclosureFacts(
@@ -53,10 +50,10 @@ class EventBuilder:
             report_reference=record.report_reference,
             agreement_id=record.agreement_id,
             agreement_version=record.agreement_version,
-            purpose=purpose,
-            purpose_dpv=purpose_dpv,
-            legal_basis=legal_basis,
-            legal_gateway=gateway,
+            purpose=agreement.purpose.description,
+            purpose_dpv=agreement.purpose.dpv_code,
+            legal_basis=agreement.lawful_basis.describe(),
+            legal_gateway=agreement.gateway.citation if agreement.gateway else None,
             person_ref=self.person_ref(record),
             sequence=record.sequence,
             created_at=record.created_at,

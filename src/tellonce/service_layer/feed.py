@@ -61,28 +61,21 @@ def read_feed(
         records = uow.disclosures.feed(recipient_id, after, limit + 1, unacknowledged_only)
         page = records[:limit]
         events.load_terms(uow, page)
-        _mark_fetched(uow, page, clock.now())
+        _mark_fetched(uow, events, page, clock.now())
         uow.commit()
     built = [events.event(r) for r in page]
     last = page[-1].feed_position if page else after
     return FeedPage(built, encode_cursor(last or after), has_more=len(records) > limit)
 
 
-def _mark_fetched(uow: UnitOfWork, records: list[DisclosureRecord], now: datetime) -> None:
+def _mark_fetched(
+    uow: UnitOfWork, events: EventBuilder, records: list[DisclosureRecord], now: datetime
+) -> None:
     fresh = [r for r in records if r.delivered_at is None]
     if not fresh:
         return
     uow.disclosures.mark_delivered(
-        [
-            (
-                r.id,
-                acknowledgement_due(
-                    now,
-                    uow.catalogue.agreement(r.agreement_id, r.agreement_version).acknowledgement,
-                ),
-            )
-            for r in fresh
-        ],
+        [(r.id, acknowledgement_due(now, events.agreement(uow, r).acknowledgement)) for r in fresh],
         now,
     )
     uow.deliveries.drop_pending_pushes([r.id for r in fresh], now)

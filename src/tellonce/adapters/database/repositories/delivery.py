@@ -184,11 +184,16 @@ class SqlDeliveryRepository:
         # took the row over, the other worker's result counts.
         return sa.and_(delivery_queue.c.id == queue_id, delivery_queue.c.lease_owner == owner)
 
-    def finish(self, queue_id: int, owner: str) -> bool:
+    def finish(self, queue_ids: Sequence[int], owner: str) -> set[int]:
+        """Delivered: drop the rows this worker still holds; returns the ids it dropped."""
+        if not queue_ids:
+            return set()
         deleted = self._connection.execute(
-            sa.delete(delivery_queue).where(self._mine(queue_id, owner))
+            sa.delete(delivery_queue)
+            .where(delivery_queue.c.id.in_(queue_ids), delivery_queue.c.lease_owner == owner)
+            .returning(delivery_queue.c.id)
         )
-        return bool(deleted.rowcount)
+        return set(deleted.scalars())
 
     def reschedule(self, queue_id: int, owner: str, due_at: datetime, attempts: int) -> bool:
         return self._settle(queue_id, owner, state="pending", due_at=due_at, attempts=attempts)
