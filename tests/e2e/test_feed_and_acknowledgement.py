@@ -163,3 +163,24 @@ def async_service_chase(hub: Hub) -> int:
             return chase_overdue(hub.delivery_service(pusher, owner="chaser"))
 
     return asyncio.run(go())
+
+
+def test_the_citizen_is_told_when_a_recipient_acts(client: TestClient, hub: Hub) -> None:
+    from tellonce.adapters.notifier import LocalOutboxNotifier
+
+    report = submit_move(client)
+    dwp = key_for(hub, "dwp")
+    disclosure = next(d for d in report["disclosures"] if d["recipient"]["id"] == "dwp")
+    url = f"/api/v1/disclosures/{disclosure['id']}"
+    client.post(f"{url}/acknowledgement", headers=dwp)
+    client.post(f"{url}/acknowledgement", headers=dwp)  # a repeat tells nobody twice
+    client.post(f"{url}/outcome", json={"outcome": "no-record-found"}, headers=dwp)
+    with hub.uow() as uow:
+        account = uow.accounts.by_subject(hub.vault.blind_index("account-subject", "demo\nmover"))
+    assert account is not None
+    assert isinstance(hub.notifier, LocalOutboxNotifier)
+    messages = hub.notifier.messages_for(account.id)
+    assert [m.template for m in messages] == ["disclosure-acknowledged", "disclosure-outcome"]
+    assert report["reference"] in messages[1].body
+    assert "could not find a record" in messages[1].body
+    assert "Jones" not in messages[0].body + messages[1].body  # no personal details

@@ -8,6 +8,11 @@ from dataclasses import dataclass
 
 from tellonce.domain.disclosures import OUTCOMES, DisclosureState, on_acknowledged
 from tellonce.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from tellonce.service_layer.notifications import (
+    Notifier,
+    acknowledged_personalisation,
+    outcome_personalisation,
+)
 from tellonce.service_layer.ports import Clock, DisclosureRecord, UnitOfWork
 
 
@@ -28,16 +33,25 @@ def _own(uow: UnitOfWork, recipient_id: str, disclosure_id: uuid.UUID) -> Disclo
 
 
 def acknowledge(
-    recipient_id: str, disclosure_ids: Sequence[uuid.UUID], *, uow: UnitOfWork, clock: Clock
+    recipient_id: str,
+    disclosure_ids: Sequence[uuid.UUID],
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    notifier: Notifier | None = None,
 ) -> list[DisclosureProgress]:
     """Acknowledge receipt. Idempotent; acknowledging also counts as delivered."""
     now = clock.now()
     progress = []
+    news: list[tuple[uuid.UUID, str, dict[str, str]]] = []
     with uow:
         for disclosure_id in disclosure_ids:
             record = _own(uow, recipient_id, disclosure_id)
             state = on_acknowledged(DisclosureState(record.state))
             if record.acknowledged_at is None:
+                account_id, name = uow.disclosures.addressee(record.id)
+                message = acknowledged_personalisation(record.report_reference, name)
+                news.append((account_id, "disclosure-acknowledged", message))
                 uow.disclosures.update(
                     record.id,
                     now,
@@ -48,7 +62,17 @@ def acknowledge(
                 )
             progress.append(DisclosureProgress(record.id, state.value, True, record.outcome))
         uow.commit()
+    _tell(notifier, news)
     return progress
+
+
+def _tell(notifier: Notifier | None, news: list[tuple[uuid.UUID, str, dict[str, str]]]) -> None:
+    # After the commit: a message must never announce something that was rolled back. If the
+    # process dies in between, the citizen misses a message, never a fact: the tracking page
+    # always shows the truth.
+    if notifier is not None:
+        for account_id, template, personalisation in news:
+            notifier.notify(account_id, template, personalisation)
 
 
 def report_outcome(
@@ -59,6 +83,7 @@ def report_outcome(
     *,
     uow: UnitOfWork,
     clock: Clock,
+    notifier: Notifier | None = None,
 ) -> DisclosureProgress:
     """Record what the recipient did. The same outcome again is a no-op; a different one, 409."""
     try:
@@ -76,11 +101,15 @@ def report_outcome(
     if state is DisclosureState.REJECTED and not (reason and reason.strip()):
         raise InvalidInput([FieldProblem(("reason",), "Say why the disclosure was rejected")])
     now = clock.now()
+    news: list[tuple[uuid.UUID, str, dict[str, str]]] = []
     with uow:
         record = _own(uow, recipient_id, disclosure_id)
         if record.outcome is not None and record.outcome != state.value:
             raise Conflict("An outcome has already been reported for this disclosure")
         if record.outcome is None:
+            account_id, name = uow.disclosures.addressee(record.id)
+            message = outcome_personalisation(record.report_reference, name, state.value)
+            news.append((account_id, "disclosure-outcome", message))
             uow.disclosures.update(
                 record.id,
                 now,
@@ -93,4 +122,5 @@ def report_outcome(
                 next_chase_at=None,
             )
         uow.commit()
+    _tell(notifier, news)
     return DisclosureProgress(record.id, state.value, True, state.value)

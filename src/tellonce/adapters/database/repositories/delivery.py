@@ -421,13 +421,17 @@ class SqlDisclosureRepository:
         )
         return [_record(row) for row in rows]
 
-    def account_for(self, disclosure_id: uuid.UUID) -> uuid.UUID:
-        account_id: uuid.UUID = self._connection.execute(
-            sa.select(reports.c.account_id)
-            .join(disclosures, disclosures.c.report_id == reports.c.id)
+    def addressee(self, disclosure_id: uuid.UUID) -> tuple[uuid.UUID, str]:
+        row = self._connection.execute(
+            sa.select(reports.c.account_id, recipients.c.name)
+            .select_from(
+                disclosures.join(reports, reports.c.id == disclosures.c.report_id).join(
+                    recipients, recipients.c.id == disclosures.c.recipient_id
+                )
+            )
             .where(disclosures.c.id == disclosure_id)
-        ).scalar_one()
-        return account_id
+        ).one()
+        return row.account_id, row.name
 
 
 class SqlEndpointRepository:

@@ -78,7 +78,9 @@ def feed(
 
 @router.post("/disclosures/{disclosure_id}/acknowledgement", summary="Acknowledge receipt")
 def acknowledge_one(disclosure_id: uuid.UUID, hub: HubDep, recipient: RecipientDep) -> ProgressOut:
-    (progress,) = acknowledge(recipient, [disclosure_id], uow=hub.uow(), clock=hub.clock)
+    (progress,) = acknowledge(
+        recipient, [disclosure_id], uow=hub.uow(), clock=hub.clock, notifier=hub.notifier
+    )
     return ProgressOut.of(progress)
 
 
@@ -86,7 +88,9 @@ def acknowledge_one(disclosure_id: uuid.UUID, hub: HubDep, recipient: RecipientD
 def acknowledge_batch(
     body: BatchAcknowledgementIn, hub: HubDep, recipient: RecipientDep
 ) -> BatchAcknowledgementOut:
-    progress = acknowledge(recipient, body.disclosure_ids, uow=hub.uow(), clock=hub.clock)
+    progress = acknowledge(
+        recipient, body.disclosure_ids, uow=hub.uow(), clock=hub.clock, notifier=hub.notifier
+    )
     return BatchAcknowledgementOut(acknowledged=[ProgressOut.of(p) for p in progress])
 
 
@@ -95,6 +99,12 @@ def outcome(
     disclosure_id: uuid.UUID, body: OutcomeIn, hub: HubDep, recipient: RecipientDep
 ) -> ProgressOut:
     progress = report_outcome(
-        recipient, disclosure_id, body.outcome, body.reason, uow=hub.uow(), clock=hub.clock
+        recipient,
+        disclosure_id,
+        body.outcome,
+        body.reason,
+        uow=hub.uow(),
+        clock=hub.clock,
+        notifier=hub.notifier,
     )
     return ProgressOut.of(progress)
