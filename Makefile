@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# GOV.UK Frontend's built CSS, JS, fonts and images, served by the portal at /assets (ADR 0010).
+PORTAL_ASSETS := src/tellonce/entrypoints/portal/static/govuk
 DATA_DIR ?= var
 export TELLONCE_DATA_DIR ?= $(abspath $(DATA_DIR))
 
@@ -14,6 +16,9 @@ $(STAMP): pyproject.toml requirements/dev.lock package.json package-lock.json
 	$(BIN)/uv pip install --python $(BIN)/python --quiet -r requirements/dev.lock
 	$(BIN)/uv pip install --python $(BIN)/python --quiet --no-deps -e .
 	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(PORTAL_ASSETS) && mkdir -p $(PORTAL_ASSETS)
+	cp -R node_modules/govuk-frontend/dist/govuk/assets/. $(PORTAL_ASSETS)/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.css node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js $(PORTAL_ASSETS)/
 	touch $(STAMP)
 
 install: $(STAMP)

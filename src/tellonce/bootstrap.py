@@ -11,12 +11,17 @@ from tellonce.adapters import dev_secrets
 from tellonce.adapters.clock import SystemClock
 from tellonce.adapters.database.engine import create_database_engine
 from tellonce.adapters.database.unit_of_work import SqlUnitOfWork
+from tellonce.adapters.notifier import build_notifier
 from tellonce.adapters.push import WebhookPusher
+from tellonce.adapters.signing import Ed25519NoteSigner
 from tellonce.adapters.vault import AesGcmVault
 from tellonce.config import Mode, Settings, decode_key
 from tellonce.domain.backoff import RetrySchedule
+from tellonce.domain.transparency.tile_cache import TileCache
 from tellonce.service_layer.delivery import DeliveryService
 from tellonce.service_layer.disclosure_events import EventBuilder
+from tellonce.service_layer.notifications import Notifier
+from tellonce.service_layer.log_sequencer import Sequencer
 from tellonce.service_layer.ports import Clock, Pusher, UnitOfWork, Vault
 
 
@@ -29,9 +34,20 @@ class Hub:
     vault: Vault
     clock: Clock
     events: EventBuilder = field(init=False)
+    log_signer: Ed25519NoteSigner = field(init=False)  # the transparency log's identity
+    log_tiles: TileCache = field(init=False)  # tiles' hashes shared by proof requests
+    notifier: Notifier = field(init=False)  # tells citizens when recipients act
 
     def __post_init__(self) -> None:
         self.events = EventBuilder(self.vault, self.settings.public_url)
+        self.notifier = build_notifier(self.settings, self.clock)
+        self.log_signer = build_log_signer(self.settings)
+        self.log_tiles = TileCache()
+
+    def log_sequencer(self, *, owner: str) -> Sequencer:
+        return Sequencer(
+            uow_factory=self.uow, signer=self.log_signer, clock=self.clock, owner=owner
+        )
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -93,6 +109,18 @@ def build_vault(settings: Settings) -> AesGcmVault:
     if active is None or index_key is None:
         raise ValueError("no master key or index key configured")
     return AesGcmVault(master_keys, active, index_key)
+
+
+def build_log_signer(settings: Settings) -> Ed25519NoteSigner:
+    """The log's signing key from settings; demo and development mode make one and keep it."""
+    if settings.log_signer_key is not None:
+        return Ed25519NoteSigner.from_signer_key(settings.log_signer_key.get_secret_value())
+    if not settings.generates_keys:
+        raise ValueError("TELLONCE_LOG_SIGNER_KEY is not configured")
+    origin = settings.resolved_log_origin
+    return Ed25519NoteSigner.from_signer_key(
+        dev_secrets.load_or_create_log_signer_key(settings.data_dir, origin)
+    )
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None) -> Hub:

@@ -16,11 +16,16 @@ from typing import Self
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tellonce.domain.transparency.notes import is_valid_key_name, parse_signer_key
+
 
 class Mode(StrEnum):
     DEMO = "demo"
     DEVELOPMENT = "development"
     PRODUCTION = "production"
+
+
+DEV_LOG_ORIGIN = "tellonce.localhost/log"
 
 
 class InsecureSettingsError(ValueError):
@@ -77,6 +82,13 @@ class Settings(BaseSettings):
     # loopback). Everything else must be a public address.
     webhook_allowed_hosts: frozenset[str] = frozenset()
 
+    # The transparency log. The origin names the log in every checkpoint and is the signing
+    # key's name; the signer key is a C2SP note key "PRIVATE+KEY+<origin>+<id>+<key>". Demo and
+    # development mode generate one beside the database, so a restart keeps the log's identity.
+    log_origin: str | None = None
+    log_signer_key: SecretStr | None = None
+    log_checkpoint_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+
     @field_validator("public_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
@@ -96,11 +108,33 @@ class Settings(BaseSettings):
             )
         if not self.public_url.startswith("https://"):
             problems.append("TELLONCE_PUBLIC_URL must be an https:// URL in production")
+        if self.log_origin is None or self.log_signer_key is None:
+            problems.append(
+                "TELLONCE_LOG_ORIGIN and TELLONCE_LOG_SIGNER_KEY must be set: the transparency "
+                "log's identity is not generated in production"
+            )
         if problems:
             raise InsecureSettingsError(
                 "Refusing to start in production mode: " + "; ".join(problems)
             )
         return self
+
+    @model_validator(mode="after")
+    def _check_log_identity(self) -> Self:
+        if not is_valid_key_name(self.resolved_log_origin):
+            raise ValueError("TELLONCE_LOG_ORIGIN must be one word without spaces or '+'")
+        if self.log_signer_key is not None:
+            name = parse_signer_key(self.log_signer_key.get_secret_value()).name
+            if name != self.resolved_log_origin:
+                raise ValueError(
+                    "TELLONCE_LOG_SIGNER_KEY must be named after TELLONCE_LOG_ORIGIN "
+                    "(PRIVATE+KEY+<origin>+...); make one with `tellonce log new-key ORIGIN`"
+                )
+        return self
+
+    @property
+    def resolved_log_origin(self) -> str:
+        return self.log_origin or DEV_LOG_ORIGIN
 
     @property
     def generates_keys(self) -> bool:

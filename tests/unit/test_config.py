@@ -6,6 +6,7 @@ import os
 import pytest
 from pydantic import ValidationError
 
+from tellonce.adapters.signing import generate_signer_key
 from tellonce.config import Mode, Settings
 
 
@@ -39,6 +40,8 @@ def test_production_starts_with_real_settings() -> None:
         active_master_key_id="k2",
         index_key=key(),
         public_url="https://hub.example.gov.uk/",
+        log_origin="hub.example.gov.uk/log",
+        log_signer_key=generate_signer_key("hub.example.gov.uk/log")[0],
     )
     assert settings.public_url == "https://hub.example.gov.uk"
     assert set(settings.parsed_master_keys()) == {"k1", "k2"}

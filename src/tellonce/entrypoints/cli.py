@@ -265,6 +265,10 @@ def _parser() -> argparse.ArgumentParser:
     server = add("serve", serve, "serve the API on HTTP (and a worker, on SQLite)")
     server.add_argument("--host", default="127.0.0.1")
     server.add_argument("--port", type=int, default=8000)
+
+    from tellonce.entrypoints.log_cli import register as register_log_commands
+
+    register_log_commands(commands, _hub)
     return parser
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from tellonce.domain.catalogue import Catalogue
 from tellonce.service_layer.ports import Clock, UnitOfWork
+from tellonce.service_layer.transparency import record_agreement_published
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,9 @@ def load_catalogue(catalogue: Catalogue, *, uow: UnitOfWork, clock: Clock) -> Lo
                 unchanged += 1
                 continue
             version = 1 if existing is None else existing.version + 1
-            uow.catalogue.publish(replace(agreement, version=version), digest, now)
+            published_agreement = replace(agreement, version=version)
+            uow.catalogue.publish(published_agreement, digest, now)
+            record_agreement_published(uow, published_agreement, digest, now)
             published.append(f"{agreement.id} v{version}")
         wanted = {a.id for a in catalogue.agreements}
         retired = tuple(sorted(set(current) - wanted))

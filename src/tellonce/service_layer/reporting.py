@@ -36,6 +36,7 @@ from tellonce.service_layer.ports import (
     UnitOfWorkFactory,
     Vault,
 )
+from tellonce.service_layer.transparency import record_report_entries
 
 # "Not in the future" is judged by the date in the UK, not in UTC: just after midnight in
 # British Summer Time, UTC still says yesterday.
@@ -258,6 +259,7 @@ def _write_report(
         for route in plan.by_consent
     ]
     uow.reports.add(report, disclosures, consents)
+    record_report_entries(uow, vault, report, disclosures, consents, plan)
     return reference
 
 

@@ -316,7 +316,11 @@ log_runs = sa.Table(
     metadata,
     sa.Column("first_leaf", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column(
-        "first_entry_id", sa.BigInteger, sa.ForeignKey("log_entries.id"), nullable=False, unique=True
+        "first_entry_id",
+        sa.BigInteger,
+        sa.ForeignKey("log_entries.id"),
+        nullable=False,
+        unique=True,
     ),
     sa.Column("count", sa.Integer, nullable=False),
 )

@@ -21,7 +21,9 @@ from tellonce.adapters.database.repositories.identity import (
 )
 from tellonce.adapters.database.repositories.portal_drafts import SqlPortalDraftRepository
 from tellonce.adapters.database.repositories.reports import SqlReportRepository
+from tellonce.adapters.database.repositories.transparency import SqlTransparencyLogRepository
 from tellonce.adapters.database.repositories.your_data import SqlYourDataRepository
+from tellonce.service_layer.log_ports import TransparencyLogRepository
 from tellonce.service_layer.ports import (
     AccountRepository,
     CatalogueRepository,
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
     deliveries: DeliveryRepository
     disclosures: DisclosureRepository
     endpoints: EndpointRepository
+    log: TransparencyLogRepository
     portal_drafts: PortalDraftRepository
     your_data: YourDataRepository
 
@@ -67,6 +70,7 @@ class SqlUnitOfWork:
         self.deliveries = SqlDeliveryRepository(connection)
         self.disclosures = SqlDisclosureRepository(connection)
         self.endpoints = SqlEndpointRepository(connection)
+        self.log = SqlTransparencyLogRepository(connection)
         self.portal_drafts = SqlPortalDraftRepository(connection)
         self.your_data = SqlYourDataRepository(connection)
         return self

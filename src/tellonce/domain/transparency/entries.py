@@ -179,7 +179,9 @@ def disclosure(
     )
 
 
-def consent(kind: EntryKind, agreement: Agreement, at: datetime, commitment: Commitment) -> LogEntry:
+def consent(
+    kind: EntryKind, agreement: Agreement, at: datetime, commitment: Commitment
+) -> LogEntry:
     """Consent given or withdrawn for one agreement."""
     if kind not in {EntryKind.CONSENT_GIVEN, EntryKind.CONSENT_WITHDRAWN}:
         raise EntryError(f"{kind} is not a consent entry")

@@ -11,6 +11,8 @@ from fastapi import FastAPI
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.api import problems
 from tellonce.entrypoints.api.routes import demo, recipients, reports, schemas
+from tellonce.entrypoints.api.routes import log as log_routes
+from tellonce.entrypoints.portal.app import install_portal
 from tellonce.entrypoints.worker import run_worker
 
 DESCRIPTION = """
@@ -47,6 +49,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(schemas.router)
     app.include_router(recipients.router)
+    app.include_router(log_routes.router)
     if hub.settings.allows_demo_sign_in:
         app.include_router(demo.router)
 
@@ -54,4 +57,5 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
+    install_portal(app, hub)
     return app

@@ -1,0 +1,118 @@
+"""Read models for "Your data": a citizen's disclosures and consent choices, with the agreement
+version each was made under (not today's version: the record is what happened)."""
+
+from __future__ import annotations
+
+import uuid
+
+import sqlalchemy as sa
+
+from tellonce.adapters.database.repositories.catalogue import agreement_from_json
+from tellonce.adapters.database.schema import (
+    agreement_versions,
+    consent_records,
+    disclosures,
+    recipients,
+    reports,
+)
+from tellonce.domain.catalogue import Agreement
+from tellonce.service_layer.your_data import ConsentChoice, DisclosureRecord
+
+
+class SqlYourDataRepository:
+    def __init__(self, connection: sa.Connection) -> None:
+        self._connection = connection
+
+    def disclosures_for_account(self, account_id: uuid.UUID) -> list[DisclosureRecord]:
+        rows = self._connection.execute(
+            sa.select(
+                disclosures,
+                reports.c.reference,
+                reports.c.event_type,
+                recipients.c.name.label("recipient_name"),
+                recipients.c.controller,
+                agreement_versions.c.definition,
+            )
+            .join(reports, reports.c.id == disclosures.c.report_id)
+            .join(recipients, recipients.c.id == disclosures.c.recipient_id)
+            .join(
+                agreement_versions,
+                sa.and_(
+                    agreement_versions.c.agreement_id == disclosures.c.agreement_id,
+                    agreement_versions.c.version == disclosures.c.agreement_version,
+                ),
+            )
+            .where(reports.c.account_id == account_id)
+            .order_by(disclosures.c.created_at.desc(), recipients.c.name)
+        ).mappings()
+        return [_disclosure(row) for row in rows]
+
+    def consents_for_account(self, account_id: uuid.UUID) -> list[ConsentChoice]:
+        rows = self._connection.execute(
+            sa.select(
+                consent_records,
+                reports.c.reference,
+                recipients.c.name.label("recipient_name"),
+                agreement_versions.c.definition,
+            )
+            .join(reports, reports.c.id == consent_records.c.report_id)
+            .join(recipients, recipients.c.id == consent_records.c.recipient_id)
+            .join(
+                agreement_versions,
+                sa.and_(
+                    agreement_versions.c.agreement_id == consent_records.c.agreement_id,
+                    agreement_versions.c.version == consent_records.c.agreement_version,
+                ),
+            )
+            .where(reports.c.account_id == account_id)
+            .order_by(consent_records.c.recorded_at.desc(), recipients.c.name)
+        ).mappings()
+        return [_consent(row) for row in rows]
+
+
+def _disclosure(row: sa.RowMapping) -> DisclosureRecord:
+    agreement = agreement_from_json(row["definition"])
+    return DisclosureRecord(
+        id=row["id"],
+        report_reference=row["reference"],
+        event_type=row["event_type"],
+        recipient_id=row["recipient_id"],
+        recipient_name=row["recipient_name"],
+        controller=row["controller"],
+        agreement_id=row["agreement_id"],
+        agreement_version=row["agreement_version"],
+        agreement_title=agreement.title,
+        basis=row["basis"],
+        fields=tuple(row["fields"]),
+        purpose=agreement.purpose.description,
+        purpose_code=agreement.purpose.dpv_code,
+        lawful_basis=agreement.lawful_basis.describe(),
+        gateway=agreement.gateway.citation if agreement.gateway else None,
+        gateway_source=agreement.gateway.source if agreement.gateway else None,
+        retention=agreement.retention,
+        state=row["state"],
+        created_at=row["created_at"],
+        delivered_at=row["delivered_at"],
+        acknowledged_at=row["acknowledged_at"],
+        outcome=row["outcome"],
+        outcome_at=row["outcome_at"],
+    )
+
+
+def _consent(row: sa.RowMapping) -> ConsentChoice:
+    agreement: Agreement = agreement_from_json(row["definition"])
+    return ConsentChoice(
+        id=row["id"],
+        report_reference=row["reference"],
+        recipient_name=row["recipient_name"],
+        agreement_id=row["agreement_id"],
+        agreement_version=row["agreement_version"],
+        agreement_title=agreement.title,
+        decision=row["decision"],
+        purpose=agreement.purpose.description,
+        purpose_code=row["purpose"],
+        method=row["method"],
+        preview_digest=row["preview_digest"],
+        recorded_at=row["recorded_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )

@@ -1,0 +1,378 @@
+"""Birth, death, and marriage or civil partnership: questions about other people too."""
+
+from __future__ import annotations
+
+from tellonce.entrypoints.portal.i18n import N_
+from tellonce.entrypoints.portal.journeys.builders import (
+    RECENT_DATE_HINT,
+    YES_NO,
+    address,
+    choice,
+    contact,
+    date,
+    name,
+    nhs_number,
+    nino,
+    text,
+)
+from tellonce.entrypoints.portal.questions import Option, Question
+
+CONTACT_HINT = N_(
+    "Only organisations that need to contact you about this report will see these. "
+    "Leave them blank if you would rather they wrote to you."
+)
+
+
+def _registration(event: str) -> tuple[Question, ...]:
+    """The register entry: reference and district, then the date it was registered."""
+    when = ("registered", "yes") if event == "marriage" else None
+    hints = {
+        "birth": N_("It is on the birth certificate. For example, BR/LDS/004512."),
+        "death": N_("It is on the death certificate. For example, DR/SHF/001873."),
+        "marriage": N_("It is on the certificate. For example, MR/SHF/000932."),
+    }
+    return (
+        text(
+            "registration-reference",
+            N_("What is the registration reference?"),
+            ("registration", "reference"),
+            summary=N_("Registration reference"),
+            missing=N_("Enter the registration reference"),
+            hint=hints[event],
+            width="govuk-input--width-20",
+            spellcheck=False,
+            when=when,
+        ),
+        text(
+            "registration-district",
+            N_("Which registration district registered it?"),
+            ("registration", "district"),
+            summary=N_("Registration district"),
+            missing=N_("Enter the registration district"),
+            hint=N_("For example, Leeds. It is on the certificate."),
+            width="govuk-!-width-two-thirds",
+            when=when,
+        ),
+        date(
+            "registration-date",
+            N_("When was it registered?"),
+            ("registration", "registered_on"),
+            label=N_("Registration date"),
+            hint=RECENT_DATE_HINT,
+            when=when,
+        ),
+    )
+
+
+RELATIONSHIP_ON_REGISTER = (
+    Option("mother", N_("Mother")),
+    Option("father", N_("Father")),
+    Option("parent", N_("Parent")),
+)
+
+
+def _parent(index: int, prefix: str, when: tuple[str, str] | None) -> tuple[Question, ...]:
+    first = index == 0
+    return (
+        name(
+            f"{prefix}-parent-name",
+            N_("What is the first parent's name?")
+            if first
+            else N_("What is the second parent's name?"),
+            ("parents", index, "name"),
+            summary=N_("First parent's name") if first else N_("Second parent's name"),
+            whose=N_("the parent's"),
+            when=when,
+        ),
+        choice(
+            f"{prefix}-parent-relationship",
+            N_("How is the first parent named on the birth register?")
+            if first
+            else N_("How is the second parent named on the birth register?"),
+            ("parents", index, "relationship"),
+            RELATIONSHIP_ON_REGISTER,
+            summary=N_("First parent is the") if first else N_("Second parent is the"),
+            missing=N_("Select how the parent is named on the birth register"),
+            when=when,
+        ),
+        date(
+            f"{prefix}-parent-date-of-birth",
+            N_("What is the first parent's date of birth? (optional)")
+            if first
+            else N_("What is the second parent's date of birth? (optional)"),
+            ("parents", index, "date_of_birth"),
+            label=N_("Date of birth"),
+            summary=N_("First parent's date of birth")
+            if first
+            else N_("Second parent's date of birth"),
+            optional=True,
+            when=when,
+        ),
+        nino(
+            f"{prefix}-parent-national-insurance-number",
+            N_("What is the first parent's National Insurance number? (optional)")
+            if first
+            else N_("What is the second parent's National Insurance number? (optional)"),
+            ("parents", index, "national_insurance_number"),
+            when=when,
+        ),
+    )
+
+
+BIRTH = (
+    name(
+        "child-name",
+        N_("What is the child's name?"),
+        ("child", "name"),
+        summary=N_("Child's name"),
+        whose=N_("the child's"),
+    ),
+    date(
+        "child-date-of-birth",
+        N_("What is the child's date of birth?"),
+        ("child", "date_of_birth"),
+        label=N_("Date of birth"),
+        hint=RECENT_DATE_HINT,
+    ),
+    choice(
+        "child-sex",
+        N_("What sex is the child recorded as on the birth register?"),
+        ("child", "sex"),
+        (Option("female", N_("Female")), Option("male", N_("Male"))),
+        summary=N_("Sex"),
+        missing=N_("Select the sex recorded on the birth register"),
+    ),
+    text(
+        "place-of-birth",
+        N_("Where was the child born?"),
+        ("child", "place_of_birth"),
+        summary=N_("Place of birth"),
+        missing=N_("Enter where the child was born"),
+        hint=N_("The hospital, or the town if the child was born at home"),
+    ),
+    nhs_number(
+        "child-nhs-number",
+        N_("What is the child's NHS number? (optional)"),
+        ("child", "nhs_number"),
+    ),
+    *_parent(0, "first", None),
+    choice(
+        "second-parent",
+        N_("Is a second parent named on the birth register?"),
+        None,
+        YES_NO,
+        summary=N_("Second parent on the register"),
+        missing=N_("Select yes if a second parent is named on the birth register"),
+    ),
+    *_parent(1, "second", ("second-parent", "yes")),
+    address("address", N_("Where does the child live?"), ("address",)),
+    *_registration("birth"),
+    contact(
+        "contact",
+        N_("How can organisations contact you? (optional)"),
+        ("contact",),
+        hint=CONTACT_HINT,
+    ),
+)
+
+MARITAL_STATUS = (
+    Option("single", N_("Never married or in a civil partnership")),
+    Option("married", N_("Married")),
+    Option("civil-partnership", N_("In a civil partnership")),
+    Option("widowed", N_("Widowed, or a surviving civil partner")),
+    Option("divorced", N_("Divorced")),
+    Option("dissolved", N_("Civil partnership dissolved")),
+    Option("unknown", N_("I do not know")),
+)
+INFORMANT_RELATIONSHIP = (
+    Option("spouse-or-civil-partner", N_("Husband, wife or civil partner")),
+    Option("child", N_("Son or daughter")),
+    Option("parent", N_("Mother or father")),
+    Option("sibling", N_("Brother or sister")),
+    Option("other-relative", N_("Another relative")),
+    Option("executor-or-administrator", N_("Executor or administrator of their estate")),
+    Option("other", N_("Something else")),
+)
+
+DEATH = (
+    name(
+        "deceased-name",
+        N_("What was the name of the person who died?"),
+        ("deceased", "name"),
+        summary=N_("Name of the person who died"),
+        whose=N_("their"),
+    ),
+    date(
+        "deceased-date-of-birth",
+        N_("What was their date of birth?"),
+        ("deceased", "date_of_birth"),
+        label=N_("Date of birth"),
+    ),
+    date(
+        "date-of-death",
+        N_("When did they die?"),
+        ("deceased", "date_of_death"),
+        label=N_("Date of death"),
+        hint=RECENT_DATE_HINT,
+    ),
+    nino(
+        "deceased-national-insurance-number",
+        N_("What was their National Insurance number? (optional)"),
+        ("deceased", "national_insurance_number"),
+    ),
+    nhs_number(
+        "deceased-nhs-number",
+        N_("What was their NHS number? (optional)"),
+        ("deceased", "nhs_number"),
+    ),
+    address(
+        "deceased-address",
+        N_("What was their usual address?"),
+        ("deceased", "address"),
+        summary=N_("Their address"),
+    ),
+    choice(
+        "marital-status",
+        N_("What was their marital status?"),
+        ("deceased", "marital_status"),
+        MARITAL_STATUS,
+        summary=N_("Marital status"),
+        missing=N_("Select their marital status"),
+    ),
+    *_registration("death"),
+    name(
+        "informant-name", N_("What is your name?"), ("informant", "name"), summary=N_("Your name")
+    ),
+    choice(
+        "informant-relationship",
+        N_("What was your relationship to them?"),
+        ("informant", "relationship"),
+        INFORMANT_RELATIONSHIP,
+        summary=N_("Your relationship to them"),
+        missing=N_("Select your relationship to the person who died"),
+    ),
+    address(
+        "informant-address",
+        N_("What is your address? (optional)"),
+        ("informant", "address"),
+        summary=N_("Your address"),
+        hint=N_("Organisations dealing with their estate may write to you here."),
+        optional=True,
+    ),
+    contact(
+        "informant-contact",
+        N_("How can organisations contact you? (optional)"),
+        ("informant", "contact"),
+        hint=CONTACT_HINT,
+    ),
+)
+
+
+def _party(index: int, prefix: str) -> tuple[Question, ...]:
+    first = index == 0
+    whose = N_("the first person's") if first else N_("the second person's")
+    return (
+        name(
+            f"{prefix}-name-before",
+            N_("What was the first person's name before?")
+            if first
+            else N_("What was the second person's name before?"),
+            ("parties", index, "name_before"),
+            summary=N_("First person's name before")
+            if first
+            else N_("Second person's name before"),
+            whose=whose,
+        ),
+        choice(
+            f"{prefix}-name-changing",
+            N_("Is the first person changing their name?")
+            if first
+            else N_("Is the second person changing their name?"),
+            None,
+            YES_NO,
+            summary=N_("First person changing name")
+            if first
+            else N_("Second person changing name"),
+            missing=N_("Select yes if they are changing their name"),
+        ),
+        name(
+            f"{prefix}-name-after",
+            N_("What is the first person's new name?")
+            if first
+            else N_("What is the second person's new name?"),
+            ("parties", index, "name_after"),
+            summary=N_("First person's new name") if first else N_("Second person's new name"),
+            whose=whose,
+            when=(f"{prefix}-name-changing", "yes"),
+        ),
+        date(
+            f"{prefix}-date-of-birth",
+            N_("What is the first person's date of birth?")
+            if first
+            else N_("What is the second person's date of birth?"),
+            ("parties", index, "date_of_birth"),
+            label=N_("Date of birth"),
+            summary=N_("First person's date of birth")
+            if first
+            else N_("Second person's date of birth"),
+        ),
+        nino(
+            f"{prefix}-national-insurance-number",
+            N_("What is the first person's National Insurance number? (optional)")
+            if first
+            else N_("What is the second person's National Insurance number? (optional)"),
+            ("parties", index, "national_insurance_number"),
+        ),
+    )
+
+
+MARRIAGE = (
+    choice(
+        "kind",
+        N_("Was it a marriage or a civil partnership?"),
+        ("kind",),
+        (Option("marriage", N_("Marriage")), Option("civil-partnership", N_("Civil partnership"))),
+        summary=N_("Marriage or civil partnership"),
+        missing=N_("Select marriage or civil partnership"),
+    ),
+    date(
+        "date",
+        N_("What was the date of the ceremony?"),
+        ("date",),
+        label=N_("Date of the ceremony"),
+        hint=RECENT_DATE_HINT,
+    ),
+    text(
+        "place",
+        N_("Where did it take place?"),
+        ("place",),
+        summary=N_("Place"),
+        missing=N_("Enter where it took place"),
+        hint=N_("The venue or the registration district"),
+    ),
+    *_party(0, "first"),
+    *_party(1, "second"),
+    address(
+        "address",
+        N_("What is the couple's address? (optional)"),
+        ("address",),
+        hint=N_("Leave this blank if you do not live together."),
+        optional=True,
+    ),
+    choice(
+        "registered",
+        N_("Has it been registered?"),
+        None,
+        YES_NO,
+        summary=N_("Registered"),
+        missing=N_("Select yes if it has been registered"),
+        hint=N_("Marriages and civil partnerships are usually registered on the day."),
+    ),
+    *_registration("marriage"),
+    contact(
+        "contact",
+        N_("How can organisations contact you? (optional)"),
+        ("contact",),
+        hint=CONTACT_HINT,
+    ),
+)

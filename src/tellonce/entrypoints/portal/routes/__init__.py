@@ -1,0 +1,1 @@
+"""The portal's pages, grouped by where they sit in the citizen's journey."""

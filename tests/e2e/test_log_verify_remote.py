@@ -1,0 +1,113 @@
+"""``tellonce log verify --url`` against a real ``tellonce serve``, using only the public
+tlog-tiles endpoints, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tellonce.bootstrap import Hub
+from tellonce.service_layer.log_ports import PendingLogEntry
+from tellonce.service_layer.transparency import publish_checkpoint
+from tests.e2e.delivery import submit_move
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def environment(hub: Hub, tmp_path: Path) -> dict[str, str]:
+    # The same data directory: the server finds the development log key the hub made.
+    return {
+        **os.environ,
+        "TELLONCE_MODE": "development",
+        "TELLONCE_DATA_DIR": str(tmp_path),
+        "TELLONCE_DATABASE_URL": hub.engine.url.render_as_string(hide_password=False),
+        "TELLONCE_IN_PROCESS_WORKER": "false",
+    }
+
+
+@pytest.fixture
+def served(hub: Hub, tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tellonce", "serve", "--port", str(port)],
+        env=environment(hub, tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - local
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    pytest.fail(f"tellonce serve exited: {server.communicate()[1].decode()}")
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
+
+
+def verify(url: str, *options: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tellonce", "log", "verify", "--url", url, *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_remote_log_verifies_from_its_tiles_alone(
+    client: TestClient, hub: Hub, tmp_path: Path, served: str
+) -> None:
+    for _ in range(3):
+        submit_move(client)
+    with hub.uow() as uow:  # enough entries for full tiles and bundles too
+        now = hub.clock.now()
+        uow.log.add_pending(
+            [PendingLogEntry("test", b'{"kind":"test","n":%d}' % i, now) for i in range(600)]
+        )
+        uow.commit()
+    sequencer = hub.log_sequencer(owner="test")
+    first = publish_checkpoint(sequencer, hub.log_signer.verifier())
+    assert first is not None
+    seen = tmp_path / "seen.checkpoint"
+    key = hub.log_signer.verifier_key
+    result = verify(served, "--key", key, "--save-checkpoint", str(seen))
+    assert result.returncode == 0, result.stderr
+    assert f"{first.size} entries, every tile recomputed" in result.stdout
+    assert "disclosure-authorised" in result.stdout
+
+    submit_move(client)
+    publish_checkpoint(sequencer, hub.log_signer.verifier())
+    again = verify(served, "--key", key, "--trusted-checkpoint", str(seen))
+    assert again.returncode == 0, again.stderr
+    assert f"trusted checkpoint of size {first.size}" in again.stdout
+    unpinned = verify(served)
+    assert unpinned.returncode == 0, unpinned.stderr
+    assert "trusting the key the log serves" in unpinned.stdout
+
+    impostor = "tellonce.localhost/log+00000000+AaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaA"
+    refused = verify(served, "--key", impostor)
+    assert refused.returncode == 1
+    assert "FAILED" in refused.stderr
