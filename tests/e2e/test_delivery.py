@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
@@ -194,3 +195,31 @@ def test_secret_rotation_signs_with_both(
     assert run_rounds(hub)[0].delivered == 1
     assert receiver.state.rejected == []
     assert old != new.secret
+
+
+def test_sequences_count_per_person_and_recipient(
+    client: TestClient, hub: Hub, receiver: ReceiverServer
+) -> None:
+    submit_move(client)
+    submit_move(client)
+    connect(hub, receiver, "dwp", "dvla")
+    run_rounds(hub)
+    numbers: dict[str, list[int]] = {}
+    for received in receiver.state.delivered():
+        numbers.setdefault(received.path, []).append(received.event["data"]["sequence"])
+        assert received.event["sequence"] == f"{received.event['data']['sequence']:020d}"
+    # 1, 2 at each recipient: what one recipient sees says nothing about the others.
+    assert {path: sorted(n) for path, n in numbers.items()} == {"dwp": [1, 2], "dvla": [1, 2]}
+
+
+def test_acknowledging_cancels_a_push_still_waiting(
+    client: TestClient, hub: Hub, receiver: ReceiverServer
+) -> None:
+    from tellonce.service_layer.acknowledgement import acknowledge
+
+    report = submit_move(client)
+    connect(hub, receiver, "dwp")
+    disclosure = next(d for d in report["disclosures"] if d["recipient"]["id"] == "dwp")
+    acknowledge("dwp", [uuid.UUID(disclosure["id"])], uow=hub.uow(), clock=hub.clock)
+    assert run_rounds(hub)[0].claimed == 0
+    assert receiver.state.received == []

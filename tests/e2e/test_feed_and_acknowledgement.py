@@ -81,7 +81,7 @@ def test_bad_cursors_and_keys_are_problems(client: TestClient, hub: Hub) -> None
     charity = key_for(hub, "a-charity")
     response = client.get("/api/v1/feed?after=not-a-cursor", headers=charity)
     assert response.status_code == 422
-    assert response.json()["errors"][0]["pointer"] == "#/after"
+    assert response.json()["errors"][0]["pointer"] == "#/query/after"
     citizen = sign_in(client)
     assert client.get("/api/v1/feed", headers=citizen).status_code == 401  # not interchangeable
 

@@ -53,7 +53,8 @@ def disclosure_event(
         "time": _time(facts.created_at),
         "datacontenttype": "application/json",
         "dataschema": f"{api}/schemas/{facts.event_type}/v1.json",
-        "sequence": str(facts.sequence),
+        # CloudEvents' sequence extension compares strings, so the number is zero-padded.
+        "sequence": f"{facts.sequence:020d}",
         "data": {
             "report_reference": facts.report_reference,
             "agreement": {"id": facts.agreement_id, "version": facts.agreement_version},

@@ -16,6 +16,9 @@ from tellonce.service_layer.notifications import (
 from tellonce.service_layer.ports import Clock, DisclosureRecord, UnitOfWork
 
 
+ANSWERED_KINDS = ("disclosure", "overdue")
+
+
 @dataclass(frozen=True, slots=True)
 class DisclosureProgress:
     id: uuid.UUID
@@ -60,6 +63,8 @@ def acknowledge(
                     delivered_at=record.delivered_at or now,
                     next_chase_at=None,
                 )
+                # The recipient has it: a push still waiting, or a reminder, would be noise.
+                uow.deliveries.drop_pending_pushes([record.id], now, ANSWERED_KINDS)
             progress.append(DisclosureProgress(record.id, state.value, True, record.outcome))
         uow.commit()
     _tell(notifier, news)
@@ -121,6 +126,7 @@ def report_outcome(
                 delivered_at=record.delivered_at or now,
                 next_chase_at=None,
             )
+            uow.deliveries.drop_pending_pushes([record.id], now, ANSWERED_KINDS)
         uow.commit()
     _tell(notifier, news)
     return DisclosureProgress(record.id, state.value, True, state.value)

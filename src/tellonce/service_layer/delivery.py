@@ -46,7 +46,10 @@ class DeliveryService:
     hub_url: str
     owner: str  # this worker's name, for leases
     schedule: RetrySchedule = field(default_factory=RetrySchedule)
-    lease: timedelta = timedelta(minutes=2)
+    # Long enough for a whole batch to one slow endpoint (200 messages, 8 at a time, 10 s
+    # timeouts is about 250 s): a lease that ran out mid-batch would only cause a duplicate
+    # send (same webhook-id), never a loss, but duplicates are noise for recipients.
+    lease: timedelta = timedelta(minutes=10)
     batch_size: int = 200
     chase_every: timedelta = timedelta(days=1)
     max_chases: int = 5

@@ -39,7 +39,9 @@ def decode_cursor(cursor: str | None) -> int:
                 return position
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
-    raise InvalidInput([FieldProblem(("after",), "This cursor is not one the feed gave out")])
+    raise InvalidInput(
+        [FieldProblem(("query", "after"), "This cursor is not one the feed gave out")]
+    )
 
 
 def read_feed(

@@ -74,7 +74,7 @@ class NewDisclosure:
     state: str
     created_at: datetime
     person_id: uuid.UUID  # the subject
-    sequence: int  # per person, increasing: recipients apply changes in this order
+    sequence: int  # per person and recipient, increasing: apply changes in this order
     push: bool  # whether a delivery-queue row is written for the worker
 
 
@@ -162,8 +162,8 @@ class CatalogueRepository(Protocol):
 class PeopleRepository(Protocol):
     def add(self, person_id: uuid.UUID, key: PersonKey, now: datetime) -> None: ...
     def key_for(self, person_id: uuid.UUID) -> PersonKey: ...
-    def take_sequences(self, person_id: uuid.UUID, count: int) -> range:
-        """Reserve ``count`` consecutive disclosure sequence numbers for a person."""
+    def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
+        """The next disclosure sequence number for this person at each recipient."""
         ...
 
 
@@ -279,7 +279,12 @@ class DeliveryRepository(Protocol):
     def enqueue(
         self, message_id: str, disclosure_id: uuid.UUID, kind: str, due_at: datetime
     ) -> None: ...
-    def drop_pending_pushes(self, disclosure_ids: Sequence[uuid.UUID], now: datetime) -> None: ...
+    def drop_pending_pushes(
+        self,
+        disclosure_ids: Sequence[uuid.UUID],
+        now: datetime,
+        kinds: Sequence[str] = ("disclosure",),
+    ) -> None: ...
     def replay(
         self, disclosure_ids: Sequence[uuid.UUID] | None, now: datetime
     ) -> list[uuid.UUID]: ...

@@ -222,7 +222,7 @@ def _write_report(
         for route in plan.routes
         if not route.agreement.consent_required or submission.consents.get(route.agreement.id)
     ]
-    sequences = uow.people.take_sequences(subject_id, len(told)) if told else range(0)
+    sequences = uow.people.next_sequences(subject_id, [r.recipient.id for r in told])
     disclosures = [
         NewDisclosure(
             id=uuid.uuid4(),

@@ -112,7 +112,16 @@ people = sa.Table(
     sa.Column("wrapped_key", sa.LargeBinary, nullable=True),
     _timestamp("created_at"),
     _timestamp("erased_at", nullable=True),
-    sa.Column("last_sequence", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+# Per person and recipient: the last disclosure sequence number handed out. Per recipient, so
+# the numbers a recipient sees reveal nothing about what other recipients were told.
+disclosure_sequences = sa.Table(
+    "disclosure_sequences",
+    metadata,
+    sa.Column("person_id", sa.ForeignKey("people.id"), primary_key=True),
+    sa.Column("recipient_id", sa.String(64), primary_key=True),
+    sa.Column("last_sequence", sa.BigInteger, nullable=False),
 )
 
 accounts = sa.Table(
@@ -287,7 +296,7 @@ portal_drafts = sa.Table(
 )
 
 # The transparency log (docs/adr/0020-transparency-log.md). Entries are written once, in the
-# transaction of what they record, with a row in log_pending; the sequencer takes pending rows
+# transaction of what they record, with their ids in log_pending; the sequencer takes them
 # in batches, records which leaves they became as runs of consecutive ids (log_runs), stores
 # the hash tiles and signs a checkpoint. No entry row is ever updated: per-row updates would
 # cap the sequencer far below its target on PostgreSQL. report_id and person_id are private
@@ -303,10 +312,19 @@ log_entries = sa.Table(
     sa.Column("person_id", sa.ForeignKey("people.id")),  # whose commitment key, if any
 )
 
+# Pending entries as ranges of ids: one row per transaction that wrote entries (per run of
+# consecutive ids), not one per entry, so recording stays cheap for the use cases.
 log_pending = sa.Table(
     "log_pending",
     metadata,
-    sa.Column("entry_id", sa.BigInteger, sa.ForeignKey("log_entries.id"), primary_key=True),
+    sa.Column(
+        "first_entry_id",
+        sa.BigInteger,
+        sa.ForeignKey("log_entries.id"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("count", sa.Integer, nullable=False),
 )
 
 # Leaves first_leaf .. first_leaf + count - 1 are the entries with ids first_entry_id .. + count

@@ -227,12 +227,17 @@ class SqlDeliveryRepository:
             )
         )
 
-    def drop_pending_pushes(self, disclosure_ids: Sequence[uuid.UUID], now: datetime) -> None:
-        """Fetched from the feed: no need to push. Rows in flight are left to finish."""
+    def drop_pending_pushes(
+        self,
+        disclosure_ids: Sequence[uuid.UUID],
+        now: datetime,
+        kinds: Sequence[str] = ("disclosure",),
+    ) -> None:
+        """Fetched or answered already: no need to push. Rows in flight are left to finish."""
         self._connection.execute(
             sa.delete(delivery_queue).where(
                 delivery_queue.c.disclosure_id.in_(disclosure_ids),
-                delivery_queue.c.kind == "disclosure",
+                delivery_queue.c.kind.in_(kinds),
                 sa.or_(
                     delivery_queue.c.lease_expires_at.is_(None),
                     delivery_queue.c.lease_expires_at < now,

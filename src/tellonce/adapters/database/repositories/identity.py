@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from tellonce.adapters.database.schema import accounts, people, recipient_keys, sessions
+from tellonce.adapters.database.schema import (
+    accounts,
+    disclosure_sequences,
+    people,
+    recipient_keys,
+    sessions,
+)
 from tellonce.service_layer.ports import Account, PersonKey
 
 
@@ -34,16 +43,23 @@ class SqlPeopleRepository:
         ).one()
         return PersonKey(row.data_key_id, row.master_key_id, row.wrapped_key)
 
-    def take_sequences(self, person_id: uuid.UUID, count: int) -> range:
-        # UPDATE ... RETURNING locks the person's row, so concurrent reports about one person
-        # get disjoint, increasing ranges.
-        last: int = self._connection.execute(
-            sa.update(people)
-            .where(people.c.id == person_id)
-            .values(last_sequence=people.c.last_sequence + count)
-            .returning(people.c.last_sequence)
-        ).scalar_one()
-        return range(last - count + 1, last + 1)
+    def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
+        # An upsert with RETURNING: the row lock makes concurrent reports about one person take
+        # distinct, increasing numbers for each recipient.
+        insert = pg_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
+        numbers = []
+        for recipient_id in recipient_ids:
+            upsert = (
+                insert(disclosure_sequences)
+                .values(person_id=person_id, recipient_id=recipient_id, last_sequence=1)
+                .on_conflict_do_update(
+                    index_elements=["person_id", "recipient_id"],
+                    set_={"last_sequence": disclosure_sequences.c.last_sequence + 1},
+                )
+                .returning(disclosure_sequences.c.last_sequence)
+            )
+            numbers.append(int(self._connection.execute(upsert).scalar_one()))
+        return numbers
 
 
 class SqlAccountRepository:

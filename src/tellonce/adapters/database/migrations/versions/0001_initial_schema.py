@@ -61,8 +61,17 @@ def upgrade() -> None:
         sa.Column("wrapped_key", sa.LargeBinary(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("erased_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_sequence", sa.BigInteger(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_people")),
+    )
+    op.create_table(
+        "disclosure_sequences",
+        sa.Column("person_id", sa.Uuid(), nullable=False),
+        sa.Column("recipient_id", sa.String(length=64), nullable=False),
+        sa.Column("last_sequence", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_disclosure_sequences_person_id_people")
+        ),
+        sa.PrimaryKeyConstraint("person_id", "recipient_id", name=op.f("pk_disclosure_sequences")),
     )
     op.create_table(
         "recipients",
@@ -383,6 +392,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("disclosure_sequences")
     with op.batch_alter_table("delivery_queue", schema=None) as batch_op:
         batch_op.drop_index("ix_delivery_queue_state_due_at")
         batch_op.drop_index(batch_op.f("ix_delivery_queue_disclosure_id"))
