@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import datetime
@@ -9,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tellonce.adapters.database.schema import agreement_versions, recipients
+from tellonce.adapters.database.schema import agreement_versions, hub_state, recipients
 from tellonce.domain.areas import Area
 from tellonce.domain.catalogue import (
     AcknowledgementDeadline,
@@ -65,11 +66,42 @@ def agreement_from_json(data: Mapping[str, Any]) -> Agreement:
     )
 
 
+# The current catalogue, parsed, per database. Every change to the catalogue stamps a new random
+# generation in hub_state; a reader compares one small row instead of re-reading and parsing
+# every agreement on every report. Random, not a counter: a database emptied and refilled (as
+# tests do) can never hand back a stale catalogue by reusing a number.
+_CACHE: dict[str, tuple[int, Catalogue]] = {}
+_GENERATION = "catalogue-generation"
+
+
 class SqlCatalogueRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
     def current(self) -> Catalogue:
+        generation = self._connection.execute(
+            sa.select(hub_state.c.value).where(hub_state.c.name == _GENERATION)
+        ).scalar_one_or_none()
+        key = self._connection.engine.url.render_as_string(hide_password=True)
+        cached = _CACHE.get(key)
+        if generation is not None and cached is not None and cached[0] == generation:
+            return cached[1]
+        catalogue = self._read()
+        if generation is not None:
+            _CACHE[key] = (generation, catalogue)
+        return catalogue
+
+    def _changed(self) -> None:
+        generation = secrets.randbits(62)
+        updated = self._connection.execute(
+            sa.update(hub_state).where(hub_state.c.name == _GENERATION).values(value=generation)
+        )
+        if updated.rowcount == 0:
+            self._connection.execute(
+                sa.insert(hub_state).values(name=_GENERATION, value=generation)
+            )
+
+    def _read(self) -> Catalogue:
         recipient_rows = self._connection.execute(sa.select(recipients)).mappings()
         found = {
             row["id"]: Recipient(
@@ -108,6 +140,7 @@ class SqlCatalogueRepository:
         )
         if updated.rowcount == 0:
             self._connection.execute(sa.insert(recipients).values(id=recipient.id, **values))
+        self._changed()
 
     def published_versions(self) -> Mapping[str, PublishedVersion]:
         rows = self._connection.execute(
@@ -133,6 +166,7 @@ class SqlCatalogueRepository:
         )
 
     def retire(self, agreement_id: str, now: datetime) -> None:
+        self._changed()
         self._connection.execute(
             sa.update(agreement_versions)
             .where(

@@ -44,22 +44,29 @@ class SqlPeopleRepository:
         return PersonKey(row.data_key_id, row.master_key_id, row.wrapped_key)
 
     def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
-        # An upsert with RETURNING: the row lock makes concurrent reports about one person take
-        # distinct, increasing numbers for each recipient.
+        # One multi-row upsert with RETURNING: the row locks make concurrent reports about one
+        # person take distinct, increasing numbers at each recipient.
+        if not recipient_ids:
+            return []
         insert = pg_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
-        numbers = []
-        for recipient_id in recipient_ids:
-            upsert = (
-                insert(disclosure_sequences)
-                .values(person_id=person_id, recipient_id=recipient_id, last_sequence=1)
-                .on_conflict_do_update(
-                    index_elements=["person_id", "recipient_id"],
-                    set_={"last_sequence": disclosure_sequences.c.last_sequence + 1},
-                )
-                .returning(disclosure_sequences.c.last_sequence)
+        upsert = (
+            insert(disclosure_sequences)
+            .values(
+                [
+                    {"person_id": person_id, "recipient_id": r, "last_sequence": 1}
+                    for r in sorted(set(recipient_ids))
+                ]
             )
-            numbers.append(int(self._connection.execute(upsert).scalar_one()))
-        return numbers
+            .on_conflict_do_update(
+                index_elements=["person_id", "recipient_id"],
+                set_={"last_sequence": disclosure_sequences.c.last_sequence + 1},
+            )
+            .returning(disclosure_sequences.c.recipient_id, disclosure_sequences.c.last_sequence)
+        )
+        taken = {
+            row.recipient_id: int(row.last_sequence) for row in self._connection.execute(upsert)
+        }
+        return [taken[r] for r in recipient_ids]
 
 
 class SqlAccountRepository:
