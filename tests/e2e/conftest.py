@@ -22,3 +22,18 @@ def sign_in(client: TestClient, name: str | None = None) -> dict[str, str]:
     response = client.post("/api/v1/demo/sessions", json={"name": name} if name else None)
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@pytest.fixture
+def cli_env(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Hub:
+    """Point `tellonce` commands run in-process at the test's database and keys."""
+    settings = hub.settings
+    assert settings.master_keys and settings.index_key
+    monkeypatch.setenv("TELLONCE_MODE", "development")
+    monkeypatch.setenv(
+        "TELLONCE_DATABASE_URL", hub.engine.url.render_as_string(hide_password=False)
+    )
+    monkeypatch.setenv("TELLONCE_MASTER_KEYS", settings.master_keys.get_secret_value())
+    monkeypatch.setenv("TELLONCE_INDEX_KEY", settings.index_key.get_secret_value())
+    monkeypatch.setenv("TELLONCE_DATA_DIR", str(settings.data_dir))
+    return hub

@@ -23,20 +23,6 @@ from tellonce.service_layer.reporting import (
 from tests.conftest import CATALOGUE_DIR
 
 
-@pytest.fixture
-def cli_env(hub: Hub, monkeypatch: pytest.MonkeyPatch) -> Hub:
-    settings = hub.settings
-    assert settings.master_keys and settings.index_key
-    monkeypatch.setenv("TELLONCE_MODE", "development")
-    monkeypatch.setenv(
-        "TELLONCE_DATABASE_URL", hub.engine.url.render_as_string(hide_password=False)
-    )
-    monkeypatch.setenv("TELLONCE_MASTER_KEYS", settings.master_keys.get_secret_value())
-    monkeypatch.setenv("TELLONCE_INDEX_KEY", settings.index_key.get_secret_value())
-    monkeypatch.setenv("TELLONCE_DATA_DIR", str(settings.data_dir))
-    return hub
-
-
 def versions(hub: Hub) -> dict[str, list[int]]:
     with hub.engine.connect() as connection:
         rows = connection.execute(

@@ -135,12 +135,12 @@ def recipients_enable_endpoint(args: argparse.Namespace) -> int:
 
 
 def deliveries_list(_: argparse.Namespace) -> int:
-    from tellonce.service_layer.delivery import dead_letters
+    from tellonce.service_layer.delivery import stuck_deliveries
 
-    records = dead_letters(uow=_hub().uow())
+    records = stuck_deliveries(uow=_hub().uow())
     for record in records:
         print(f"{record.id}  {record.recipient_id}  {record.agreement_id}  {record.state}")
-    print(f"{len(records)} dead-lettered disclosure(s)")
+    print(f"{len(records)} disclosure(s) waiting: replay dead letters, or enable-endpoint")
     return 0
 
 
@@ -253,7 +253,7 @@ def _parser() -> argparse.ArgumentParser:
 
     deliveries = commands.add_parser("deliveries", help="push deliveries")
     delivery_commands = deliveries.add_subparsers(required=True)
-    add("list", deliveries_list, "list dead-lettered disclosures", delivery_commands)
+    add("list", deliveries_list, "list dead-lettered and held disclosures", delivery_commands)
     add(
         "replay", deliveries_replay, "queue dead-lettered disclosures again", delivery_commands
     ).add_argument("disclosure", nargs="*", help="disclosure ids (default: all)")

@@ -244,6 +244,7 @@ def replay_dead_letters(
     return replayed
 
 
-def dead_letters(*, uow: UnitOfWork) -> list[DisclosureRecord]:
+def stuck_deliveries(*, uow: UnitOfWork) -> list[DisclosureRecord]:
+    """Disclosures waiting for an administrator: dead-lettered, or held by a disabled endpoint."""
     with uow:
-        return uow.deliveries.dead_letters()
+        return uow.deliveries.stuck()

@@ -268,7 +268,8 @@ class SqlDeliveryRepository:
             )
         return replayed
 
-    def dead_letters(self) -> list[DisclosureRecord]:
+    def stuck(self) -> list[DisclosureRecord]:
+        """What waits for an administrator: dead letters, and pushes held by a 410 Gone."""
         rows = self._connection.execute(
             sa.select(*_RECORD_COLUMNS)
             .select_from(
@@ -276,7 +277,13 @@ class SqlDeliveryRepository:
                     delivery_queue, delivery_queue.c.disclosure_id == disclosures.c.id
                 )
             )
-            .where(delivery_queue.c.state == "dead")
+            .where(
+                sa.or_(
+                    delivery_queue.c.state == "dead",
+                    disclosures.c.state == DisclosureState.ENDPOINT_DISABLED.value,
+                ),
+                delivery_queue.c.kind == "disclosure",
+            )
             .order_by(disclosures.c.created_at)
         )
         return [_record(row) for row in rows]
