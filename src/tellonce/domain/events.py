@@ -4,208 +4,97 @@ Field names are a public contract: data-sharing agreements in the catalogue name
 recipient may receive by dotted path (``new_address.postcode``), so renaming a field here breaks
 agreements. Change a payload's shape only with a new ``schema_version``.
 
-Rules that depend on "today" read it from the pydantic validation context (``{"today": date}``)
-so that tests and replays are deterministic; without it they use the current UTC date. Callers
-serving people in the UK should pass the UK civil date, or a birth reported just after midnight
-in summer time would look one day in the future.
+The parts payloads share live in ``event_parts``, the date rules (and how validation learns
+"today") in ``event_dates``, and field paths and selection in ``payload_fields``; this module
+re-exports the names callers use, so they import from here.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import functools
-import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Annotated, Any, ClassVar, Literal, Self, get_args
+from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    ValidationInfo,
-    model_validator,
+from pydantic import AfterValidator, Field, model_validator
+
+from tellonce.domain.event_dates import (
+    EARLIEST_DATE,
+    PLANNED_MOVE_DAYS,
+    MoveDate,
+    PastDate,
+    RecentBirthDate,
+    anniversary,
+    today_from,
 )
-from pydantic_core import InitErrorDetails, PydanticCustomError
-
-from tellonce.domain.identifiers import (
-    EmailAddress,
-    InvalidValue,
-    NamePart,
-    NationalInsuranceNumber,
-    NhsNumber,
-    Postcode,
-    ShortText,
-    UkPhoneNumber,
-    Uprn,
-    normalise_text,
-    pydantic_rule,
+from tellonce.domain.event_parts import (
+    Address,
+    Contact,
+    Name,
+    PayloadModel,
+    Registration,
+    RegistrationReference,
+    Town,
+    field_problem,
+    item_count,
+    raise_problems,
 )
+from tellonce.domain.identifiers import NationalInsuranceNumber, NhsNumber, ShortText
+from tellonce.domain.payload_fields import model_field_paths, select_fields
 
-EARLIEST_DATE = dt.date(1900, 1, 1)
-# People may report a planned move up to 3 months ahead (councils and the electoral register
-# want notice). The longest run of three consecutive calendar months is 92 days (e.g. July to
-# September), so a 92-day window never rejects a date that is "within the next 3 months".
-PLANNED_MOVE_DAYS = 92
+# Callers import payload parts, date rules and field selection from here, as before the split.
+__all__ = [
+    "EARLIEST_DATE",
+    "EVENT_MODELS",
+    "EVENT_TYPES",
+    "MINIMUM_AGE_TO_MARRY",
+    "PLANNED_MOVE_DAYS",
+    "Address",
+    "Birth",
+    "ChangeOfAddress",
+    "ChangeOfName",
+    "Child",
+    "Contact",
+    "Death",
+    "Deceased",
+    "EvidenceKind",
+    "Informant",
+    "InformantRelationship",
+    "LifeEventPayload",
+    "MaritalStatus",
+    "Marriage",
+    "MoveDate",
+    "Name",
+    "NameEvidence",
+    "Parent",
+    "Party",
+    "PastDate",
+    "PersonIdentity",
+    "RecentBirthDate",
+    "Registration",
+    "RegistrationReference",
+    "RenamedPerson",
+    "Town",
+    "UnknownEventType",
+    "anniversary",
+    "area_addresses",
+    "field_paths",
+    "json_schema",
+    "model_for",
+    "parse_payload",
+    "select_fields",
+    "subject_description",
+    "today_from",
+]
+
 # 16 is the lowest age at which anyone in the UK could lawfully marry or form a civil
 # partnership: it is still the minimum in Scotland, and was the minimum (with consent) in
 # England, Wales and Northern Ireland until 2023, so older records can legitimately show it.
 MINIMUM_AGE_TO_MARRY = 16
 
 
-# --- Dates ---------------------------------------------------------------------------------------
-def today_from(info: ValidationInfo) -> dt.date:
-    """The date validation treats as today: ``context["today"]`` if given, else UTC today."""
-    context = info.context
-    today = context.get("today") if isinstance(context, Mapping) else None
-    if isinstance(today, dt.datetime):  # a datetime is a date, but cannot be compared with one
-        return today.date()
-    if isinstance(today, dt.date):
-        return today
-    return dt.datetime.now(dt.UTC).date()
-
-
-def anniversary(start: dt.date, years: int) -> dt.date:
-    """``start`` plus whole years; 29 February falls on 1 March in other years (UK practice)."""
-    try:
-        return start.replace(year=start.year + years)
-    except ValueError:
-        return dt.date(start.year + years, 3, 1)
-
-
-def _not_future(value: dt.date, info: ValidationInfo) -> dt.date:
-    if value > today_from(info):
-        raise PydanticCustomError("date_in_future", "The date must be today or in the past")
-    return value
-
-
-def _not_before_1900(value: dt.date) -> dt.date:
-    if value < EARLIEST_DATE:
-        raise PydanticCustomError("date_too_early", "The date must be on or after 1 January 1900")
-    return value
-
-
-def _within_planned_move_window(value: dt.date, info: ValidationInfo) -> dt.date:
-    if value > today_from(info) + dt.timedelta(days=PLANNED_MOVE_DAYS):
-        raise PydanticCustomError(
-            "date_too_far_ahead",
-            "The move date must be today, in the past or within the next 3 months",
-        )
-    return value
-
-
-def _within_last_year(value: dt.date, info: ValidationInfo) -> dt.date:
-    # Births are registered within 42 days in England and Wales and 21 days in Scotland; a year
-    # leaves room for late registrations while keeping this a report of a recent birth.
-    if value < anniversary(today_from(info), -1):
-        raise PydanticCustomError(
-            "date_too_long_ago", "The date of birth must be within the last 12 months"
-        )
-    return value
-
-
-PastDate = Annotated[dt.date, AfterValidator(_not_before_1900), AfterValidator(_not_future)]
-MoveDate = Annotated[
-    dt.date, AfterValidator(_not_before_1900), AfterValidator(_within_planned_move_window)
-]
-RecentBirthDate = Annotated[dt.date, AfterValidator(_not_future), AfterValidator(_within_last_year)]
-
-
-# --- Cross-field problems ------------------------------------------------------------------------
-def _problem(
-    loc: tuple[str | int, ...], code: str, message: str, value: object
-) -> InitErrorDetails:
-    """One error located at a field, for a model validator that checks several fields together."""
-    return InitErrorDetails(type=PydanticCustomError(code, message), loc=loc, input=value)
-
-
-def _raise_problems(model: BaseModel, problems: Sequence[InitErrorDetails]) -> None:
-    """Raise all problems at once; pydantic keeps each ``loc`` and prefixes the outer path."""
-    if problems:
-        raise ValidationError.from_exception_data(type(model).__name__, list(problems))
-
-
-def _count(minimum: int, maximum: int, message: str) -> Callable[[list[Any]], list[Any]]:
-    def check(items: list[Any]) -> list[Any]:
-        if not minimum <= len(items) <= maximum:
-            raise PydanticCustomError("wrong_number_of_items", message)
-        return items
-
-    return check
-
-
-# --- Shared parts --------------------------------------------------------------------------------
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-
-def _town(text: str) -> str:
-    return normalise_text(text, max_length=60)
-
-
-def _registration_reference(text: str) -> str:
-    reference = normalise_text(text, max_length=30).upper()
-    if re.fullmatch(r"[A-Z0-9/-]+", reference) is None:
-        raise InvalidValue(
-            "registration_reference_invalid",
-            "Registration reference must only include letters, numbers, hyphens and slashes",
-        )
-    return reference
-
-
-Town = Annotated[
-    str,
-    AfterValidator(pydantic_rule(_town)),
-    Field(json_schema_extra={"minLength": 1, "maxLength": 60}),
-]
-RegistrationReference = Annotated[
-    str,
-    AfterValidator(pydantic_rule(_registration_reference)),
-    Field(json_schema_extra={"minLength": 1, "maxLength": 30, "pattern": "^[A-Za-z0-9/-]+$"}),
-]
-
-
-class Name(_Model):
-    """A person's name as they use it."""
-
-    given_names: NamePart
-    family_name: NamePart
-
-
-class Address(_Model):
-    """A UK postal address."""
-
-    line_1: ShortText
-    line_2: ShortText | None = None
-    town: Town
-    county: ShortText | None = None
-    postcode: Postcode
-    uprn: Uprn | None = None
-
-    def same_place_as(self, other: Address) -> bool:
-        """Postcode and first line match, ignoring case: the same home typed twice."""
-        return self.postcode == other.postcode and self.line_1.casefold() == other.line_1.casefold()
-
-
-class Contact(_Model):
-    """How recipients may contact the person reporting, if they need to."""
-
-    email: EmailAddress | None = None
-    phone: UkPhoneNumber | None = None
-
-
-class Registration(_Model):
-    """The civil registration of the event by a registrar."""
-
-    reference: RegistrationReference = Field(description="The register entry reference.")
-    district: ShortText = Field(description="The registration district.")
-    registered_on: PastDate
-
-
-class LifeEventPayload(_Model):
+class LifeEventPayload(PayloadModel):
     """Common base of every life event payload."""
 
     event_type: ClassVar[str]
@@ -216,7 +105,7 @@ class LifeEventPayload(_Model):
 
 
 # --- Change of address ---------------------------------------------------------------------------
-class PersonIdentity(_Model):
+class PersonIdentity(PayloadModel):
     """The person the report is about, with the identifiers recipients match records on."""
 
     name: Name
@@ -246,16 +135,18 @@ class ChangeOfAddress(LifeEventPayload):
         problems = []
         if self.new_address.same_place_as(self.previous_address):
             message = "The new address must be different from the previous address"
-            problems.append(_problem(("new_address",), "address_unchanged", message, None))
+            problems.append(field_problem(("new_address",), "address_unchanged", message, None))
         if self.move_date < self.person.date_of_birth:
             message = "The move date must be on or after the date of birth"
-            problems.append(_problem(("move_date",), "date_before_birth", message, self.move_date))
-        _raise_problems(self, problems)
+            problems.append(
+                field_problem(("move_date",), "date_before_birth", message, self.move_date)
+            )
+        raise_problems(self, problems)
         return self
 
 
 # --- Change of name ------------------------------------------------------------------------------
-class RenamedPerson(_Model):
+class RenamedPerson(PayloadModel):
     """The person whose name has changed."""
 
     previous_name: Name
@@ -269,7 +160,7 @@ class RenamedPerson(_Model):
         # Exact comparison: a change of capitalisation ("De Souza" to "de Souza") is a change.
         if self.new_name == self.previous_name:
             message = "The new name must be different from the previous name"
-            _raise_problems(self, [_problem(("new_name",), "name_unchanged", message, None)])
+            raise_problems(self, [field_problem(("new_name",), "name_unchanged", message, None)])
         return self
 
 
@@ -284,7 +175,7 @@ EvidenceKind = Literal[
 ]
 
 
-class NameEvidence(_Model):
+class NameEvidence(PayloadModel):
     """The document that shows the change of name."""
 
     kind: EvidenceKind
@@ -308,15 +199,15 @@ class ChangeOfName(LifeEventPayload):
     def check_dates(self) -> Self:
         if self.effective_date < self.person.date_of_birth:
             message = "The date of the change must be on or after the date of birth"
-            details = _problem(
+            details = field_problem(
                 ("effective_date",), "date_before_birth", message, self.effective_date
             )
-            _raise_problems(self, [details])
+            raise_problems(self, [details])
         return self
 
 
 # --- Birth ---------------------------------------------------------------------------------------
-class Child(_Model):
+class Child(PayloadModel):
     """The child who was born."""
 
     name: Name
@@ -326,7 +217,7 @@ class Child(_Model):
     nhs_number: NhsNumber | None = None
 
 
-class Parent(_Model):
+class Parent(PayloadModel):
     """A parent named on the birth register."""
 
     name: Name
@@ -341,7 +232,7 @@ def _registered_after(registration: Registration | None, event: dt.date, what: s
         return []
     message = f"The registration date must be on or after the {what}"
     loc = ("registration", "registered_on")
-    return [_problem(loc, "date_before_event", message, registration.registered_on)]
+    return [field_problem(loc, "date_before_event", message, registration.registered_on)]
 
 
 class Birth(LifeEventPayload):
@@ -354,7 +245,7 @@ class Birth(LifeEventPayload):
     child: Child
     parents: Annotated[
         list[Parent],
-        AfterValidator(_count(1, 2, "Enter 1 or 2 parents")),
+        AfterValidator(item_count(1, 2, "Enter 1 or 2 parents")),
         Field(json_schema_extra={"minItems": 1, "maxItems": 2}),
     ]
     address: Address = Field(description="Where the child lives.")
@@ -364,7 +255,7 @@ class Birth(LifeEventPayload):
     @model_validator(mode="after")
     def check_dates(self) -> Self:
         born = self.child.date_of_birth
-        _raise_problems(self, _registered_after(self.registration, born, "date of birth"))
+        raise_problems(self, _registered_after(self.registration, born, "date of birth"))
         return self
 
 
@@ -374,7 +265,7 @@ MaritalStatus = Literal[
 ]
 
 
-class Deceased(_Model):
+class Deceased(PayloadModel):
     """The person who died."""
 
     name: Name
@@ -389,8 +280,10 @@ class Deceased(_Model):
     def check_dates(self) -> Self:
         if self.date_of_death < self.date_of_birth:
             message = "The date of death must be on or after the date of birth"
-            details = _problem(("date_of_death",), "date_before_birth", message, self.date_of_death)
-            _raise_problems(self, [details])
+            details = field_problem(
+                ("date_of_death",), "date_before_birth", message, self.date_of_death
+            )
+            raise_problems(self, [details])
         return self
 
 
@@ -405,7 +298,7 @@ InformantRelationship = Literal[
 ]
 
 
-class Informant(_Model):
+class Informant(PayloadModel):
     """The person who registered the death and is reporting it."""
 
     name: Name
@@ -431,12 +324,12 @@ class Death(LifeEventPayload):
     @model_validator(mode="after")
     def check_dates(self) -> Self:
         died = self.deceased.date_of_death
-        _raise_problems(self, _registered_after(self.registration, died, "date of death"))
+        raise_problems(self, _registered_after(self.registration, died, "date of death"))
         return self
 
 
 # --- Marriage or civil partnership ---------------------------------------------------------------
-class Party(_Model):
+class Party(PayloadModel):
     """One of the two people marrying or forming a civil partnership."""
 
     name_before: Name
@@ -457,7 +350,7 @@ class Marriage(LifeEventPayload):
     place: ShortText = Field(description="The venue or registration district.")
     parties: Annotated[
         list[Party],
-        AfterValidator(_count(2, 2, "Enter both people")),
+        AfterValidator(item_count(2, 2, "Enter both people")),
         Field(json_schema_extra={"minItems": 2, "maxItems": 2}),
     ]
     address: Address | None = Field(default=None, description="Their shared address afterwards.")
@@ -471,8 +364,8 @@ class Marriage(LifeEventPayload):
         for index, party in enumerate(self.parties):
             if anniversary(party.date_of_birth, MINIMUM_AGE_TO_MARRY) > self.date:
                 loc = ("parties", index, "date_of_birth")
-                problems.append(_problem(loc, "too_young", message, party.date_of_birth))
-        _raise_problems(self, problems)
+                problems.append(field_problem(loc, "too_young", message, party.date_of_birth))
+        raise_problems(self, problems)
         return self
 
 
@@ -530,78 +423,8 @@ def json_schema(event_type: str, *, base_url: str) -> dict[str, Any]:
     }
 
 
-# --- Field paths and selection -------------------------------------------------------------------
+# --- Field paths ---------------------------------------------------------------------------------
 @functools.cache
 def field_paths(event_type: str) -> frozenset[str]:
     """Every dotted path an agreement may name: objects and leaves; lists by their field name."""
-    return frozenset(_paths(model_for(event_type), ""))
-
-
-def _paths(model: type[BaseModel], prefix: str) -> Iterator[str]:
-    for name, info in model.model_fields.items():
-        path = prefix + name
-        yield path
-        nested = _nested_model(info.annotation)
-        if nested is not None:
-            yield from _paths(nested, path + ".")
-
-
-def _nested_model(annotation: object) -> type[BaseModel] | None:
-    """The model inside ``X``, ``X | None`` or ``list[X]``, if there is one."""
-    if isinstance(annotation, type) and not get_args(annotation):
-        return annotation if issubclass(annotation, BaseModel) else None
-    for arg in get_args(annotation):
-        found = _nested_model(arg)
-        if found is not None:
-            return found
-    return None
-
-
-class _Missing:
-    """Marks a path that selects nothing (absent, or ``None``)."""
-
-
-_MISSING = _Missing()
-
-
-def select_fields(payload_json: Mapping[str, Any], paths: Iterable[str]) -> dict[str, Any]:
-    """Keep only the named paths of a JSON-mode payload, in the payload's own shape.
-
-    A path through a list selects that sub-field of every item; items that lack it stay as
-    ``{}`` so that positions still line up when several paths are merged.
-    """
-    selected: dict[str, Any] = {}
-    for path in paths:
-        picked = _pick(payload_json, path.split("."))
-        if isinstance(picked, dict):
-            selected = _merge_dicts(selected, picked)
-    return selected
-
-
-def _pick(node: object, parts: Sequence[str]) -> object:
-    if not parts:
-        return _MISSING if node is None else copy.deepcopy(node)
-    if isinstance(node, list):
-        items = [_pick(item, parts) for item in node]
-        if all(item is _MISSING for item in items):
-            return _MISSING
-        return [{} if item is _MISSING else item for item in items]
-    if isinstance(node, Mapping):
-        picked = _pick(node.get(parts[0]), parts[1:])
-        return _MISSING if picked is _MISSING else {parts[0]: picked}
-    return _MISSING
-
-
-def _merge_dicts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(old)
-    for key, value in new.items():
-        merged[key] = _merge(merged[key], value) if key in merged else value
-    return merged
-
-
-def _merge(old: object, new: object) -> object:
-    if isinstance(old, dict) and isinstance(new, dict):
-        return _merge_dicts(old, new)
-    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-        return [_merge(a, b) for a, b in zip(old, new, strict=True)]
-    return new
+    return model_field_paths(model_for(event_type))
