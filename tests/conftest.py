@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import hypothesis
 import pytest
 import sqlalchemy as sa
 
@@ -24,6 +25,16 @@ from tellonce.config import Mode, Settings
 from tests.fakes import FakeClock
 
 ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# Property tests check behaviour, not speed: on a shared 2-core machine a per-example deadline
+# only makes them flaky. Speed is measured in bench/, beside baselines.
+hypothesis.settings.register_profile(
+    "tellonce",
+    deadline=None,
+    suppress_health_check=[hypothesis.HealthCheck.too_slow],
+    derandomize=ON_CI,  # CI explores the same examples every run; locally they vary
+)
+hypothesis.settings.load_profile("tellonce")
 POSTGRES_ADMIN_URL = os.environ.get(
     "TELLONCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

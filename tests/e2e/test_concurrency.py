@@ -55,31 +55,48 @@ def test_two_worker_processes_never_deliver_a_disclosure_twice(
 ) -> None:
     for _ in range(30):
         submit_move(client)
+    environment = worker_environment(hub, tmp_path)
     with ReceiverServer() as receiver:
-        connect(hub, receiver)
-        environment = worker_environment(hub, tmp_path)
         workers = [
             subprocess.Popen(
                 [sys.executable, "-m", "tellonce", "worker"],
                 env=environment,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
+                text=True,
             )
             for _ in range(2)
         ]
+        logs: list[list[str]] = [[], []]
+        readers = [
+            threading.Thread(target=lambda w=w, log=log: log.extend(w.stderr), daemon=True)
+            for w, log in zip(workers, logs, strict=True)
+        ]
+        for reader in readers:
+            reader.start()
         try:
+            # Nothing is claimable until the endpoints exist: wait until both workers run, so
+            # they really compete for the same rows.
             deadline = time.monotonic() + 60
+            while not all(any("started" in line for line in log) for log in logs):
+                assert time.monotonic() < deadline, logs
+                time.sleep(0.1)
+            connect(hub, receiver)
             while queue_size(hub) and time.monotonic() < deadline:
                 time.sleep(0.2)
         finally:
             for worker in workers:
                 worker.terminate()
-            logs = [worker.communicate(timeout=30)[1].decode() for worker in workers]
+                worker.wait(timeout=30)
+            for reader in readers:
+                reader.join(timeout=10)
+            for worker in workers:
+                assert worker.stderr is not None
+                worker.stderr.close()
         assert queue_size(hub) == 0, logs
         received = Counter(r.webhook_id for r in receiver.state.received)
     assert len(received) == 150
     assert received.most_common(1)[0][1] == 1  # nobody got anything twice
-    assert all("started" in log for log in logs)  # both workers really ran
 
 
 def test_the_feed_never_skips_under_concurrent_submissions(hub: Hub) -> None:
