@@ -20,8 +20,9 @@ from tellonce.domain.backoff import RetrySchedule
 from tellonce.domain.transparency.tile_cache import TileCache
 from tellonce.service_layer.delivery import DeliveryService
 from tellonce.service_layer.disclosure_events import EventBuilder
+from tellonce.service_layer.log_reads import LogReads
+from tellonce.service_layer.log_sequencer import LEASE_FOR, Sequencer
 from tellonce.service_layer.notifications import Notifier
-from tellonce.service_layer.log_sequencer import Sequencer
 from tellonce.service_layer.ports import Clock, Pusher, UnitOfWork, Vault
 
 
@@ -36,6 +37,7 @@ class Hub:
     events: EventBuilder = field(init=False)
     log_signer: Ed25519NoteSigner = field(init=False)  # the transparency log's identity
     log_tiles: TileCache = field(init=False)  # tiles' hashes shared by proof requests
+    log_reads: LogReads = field(init=False)  # proofs, from that cache
     notifier: Notifier = field(init=False)  # tells citizens when recipients act
 
     def __post_init__(self) -> None:
@@ -43,10 +45,17 @@ class Hub:
         self.notifier = build_notifier(self.settings, self.clock)
         self.log_signer = build_log_signer(self.settings)
         self.log_tiles = TileCache()
+        self.log_reads = LogReads(self.uow, self.log_tiles)
 
     def log_sequencer(self, *, owner: str) -> Sequencer:
+        # The lease outlives a few of the loop's pauses, so the holder keeps it between ticks.
+        interval = self.settings.log_checkpoint_interval_seconds
         return Sequencer(
-            uow_factory=self.uow, signer=self.log_signer, clock=self.clock, owner=owner
+            uow_factory=self.uow,
+            signer=self.log_signer,
+            clock=self.clock,
+            owner=owner,
+            lease_for=max(LEASE_FOR, timedelta(seconds=3 * interval)),
         )
 
     def uow(self) -> UnitOfWork:

@@ -223,3 +223,48 @@ def test_acknowledging_cancels_a_push_still_waiting(
     acknowledge("dwp", [uuid.UUID(disclosure["id"])], uow=hub.uow(), clock=hub.clock)
     assert run_rounds(hub)[0].claimed == 0
     assert receiver.state.received == []
+
+
+def delivered_entries(hub: Hub) -> int:
+    from tellonce.adapters.database.schema import log_entries
+
+    with hub.engine.connect() as connection:
+        return int(
+            connection.execute(
+                sa.select(sa.func.count())
+                .select_from(log_entries)
+                .where(log_entries.c.kind == "disclosure-delivered")
+            ).scalar_one()
+        )
+
+
+def test_first_delivery_is_written_to_the_transparency_log_once(
+    client: TestClient, hub: Hub, receiver: ReceiverServer
+) -> None:
+    from tellonce.service_layer.feed import read_feed
+
+    submit_move(client)
+    connect(hub, receiver, "dwp")
+    assert delivered_entries(hub) == 0
+    run_rounds(hub)
+    assert delivered_entries(hub) == 1  # pushed to DWP
+    read_feed(
+        "dwp",
+        None,
+        limit=10,
+        unacknowledged_only=False,
+        uow_factory=hub.uow,
+        clock=hub.clock,
+        events=hub.events,
+    )
+    assert delivered_entries(hub) == 1  # fetched again: already delivered, not logged again
+    read_feed(
+        "leeds-electoral",
+        None,
+        limit=10,
+        unacknowledged_only=False,
+        uow_factory=hub.uow,
+        clock=hub.clock,
+        events=hub.events,
+    )
+    assert delivered_entries(hub) == 2  # first fetched from the feed

@@ -42,7 +42,7 @@ def environment(hub: Hub, tmp_path: Path) -> dict[str, str]:
 @pytest.fixture
 def served(hub: Hub, tmp_path: Path) -> Iterator[str]:
     port = free_port()
-    server = subprocess.Popen(
+    server = subprocess.Popen(  # noqa: S603 - our own command, no shell
         [sys.executable, "-m", "tellonce", "serve", "--port", str(port)],
         env=environment(hub, tmp_path),
         stdout=subprocess.DEVNULL,
@@ -68,7 +68,7 @@ def served(hub: Hub, tmp_path: Path) -> Iterator[str]:
 
 
 def verify(url: str, *options: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return subprocess.run(  # noqa: S603 - our own command, no shell
         [sys.executable, "-m", "tellonce", "log", "verify", "--url", url, *options],
         capture_output=True,
         text=True,

@@ -143,7 +143,10 @@ def test_a_delivery_is_logged_once_and_joins_the_receipt(client: TestClient, hub
 def test_proofs_and_tiles_with_their_caching_and_problems(client: TestClient, hub: Hub) -> None:
     with hub.uow() as uow:
         uow.log.add_pending(
-            [PendingLogEntry("test", b'{"kind":"test","n":%d}' % i, hub.clock.now()) for i in range(300)]
+            [
+                PendingLogEntry("test", b'{"kind":"test","n":%d}' % i, hub.clock.now())
+                for i in range(300)
+            ]
         )
         uow.commit()
     size = sequence(hub)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from tellonce.adapters.clock import SystemClock
 from tellonce.adapters.database.schema import log_entries, log_pending, log_runs, log_tiles
@@ -21,10 +22,9 @@ from tellonce.domain.transparency.tile_cache import CachedTileHashes, TileCache
 from tellonce.domain.transparency.tiles import tiles_from_leaf_hashes
 from tellonce.service_layer.log_ports import LogQueueChanged, PendingLogEntry
 from tellonce.service_layer.log_reads import (
-    consistency_proof_for,
-    inclusion_proof_for,
-    stored_tile_reader,
+    LogReads,
     storage_fetch,
+    stored_tile_reader,
     verify_log,
     verify_stored_checkpoints,
 )
@@ -35,6 +35,7 @@ from tellonce.service_layer.transparency import (
     publish_checkpoint,
     release_lease,
 )
+from tests.conftest import SHARED_TESTDATA
 from tests.fakes import FakeClock
 
 
@@ -132,7 +133,7 @@ def test_entries_that_commit_out_of_id_order_are_sequenced_in_runs(hub: Hub) -> 
                     id=entry_id, kind="test", entry=b"%d" % entry_id, recorded_at=now
                 )
             )
-            connection.execute(sa.insert(log_pending).values(entry_id=entry_id))
+            connection.execute(sa.insert(log_pending).values(first_entry_id=entry_id, count=1))
 
     insert(10)
     insert(11)
@@ -145,12 +146,20 @@ def test_entries_that_commit_out_of_id_order_are_sequenced_in_runs(hub: Hub) -> 
     assert [tuple(run) for run in runs] == [(0, 10, 2), (2, 5, 1)]
 
 
-def test_a_batch_refuses_a_queue_that_changed_under_it(hub: Hub) -> None:
-    add_entries(hub, 3)
+def test_pending_ranges_are_taken_in_part_and_only_if_pending(hub: Hub) -> None:
+    made = add_entries(hub, 10)
     with hub.uow() as uow:
-        pending = uow.log.pending(10)
+        pending = uow.log.pending(4)
+        assert [entry for _, entry in pending] == made[:4]
+        ids = [entry_id for entry_id, _ in pending]
         with pytest.raises(LogQueueChanged):
-            uow.log.assign(0, [pending[0][0], pending[2][0]])
+            uow.log.assign(0, [ids[0] - 1, *ids])  # an id that is not pending
+    sequencer = replace(hub.log_sequencer(owner="one"), batch_size=4)
+    assert integrate_pending(sequencer, max_batches=1).entries == 4
+    with hub.uow() as uow:
+        assert uow.log.pending_count() == 6
+    assert integrate_pending(sequencer).size == 10
+    assert logged(hub, 10) == made
 
 
 def test_two_concurrent_sequencers_never_sign_inconsistent_checkpoints(hub: Hub) -> None:
@@ -234,20 +243,55 @@ def test_proofs_from_storage_match_the_tree_at_any_size(hub: Hub) -> None:
     made = add_entries(hub, 600)
     integrate_pending(hub.log_sequencer(owner="one"))
     tree = MerkleTree.from_entries(made)
-    cache = TileCache()
+    reads = LogReads(hub.uow)
     for index, size in [(0, 1), (5, 300), (299, 300), (599, 600), (256, 513)]:
-        proof = inclusion_proof_for(index, size, uow=hub.uow(), cache=cache)
+        proof = reads.inclusion_proof(index, size)
         assert list(proof.hashes) == tree.inclusion_proof(index, size)
-    latest = inclusion_proof_for(7, None, uow=hub.uow(), cache=cache)
+    latest = reads.inclusion_proof(7)
     assert latest.size == 600
-    consistency = consistency_proof_for(300, None, uow=hub.uow(), cache=cache)
+    consistency = reads.consistency_proof(300)
     assert list(consistency.hashes) == tree.consistency_proof(300, 600)
     for call, field in [
-        (lambda: inclusion_proof_for(0, 601, uow=hub.uow(), cache=cache), "size"),
-        (lambda: inclusion_proof_for(600, 600, uow=hub.uow(), cache=cache), "index"),
-        (lambda: consistency_proof_for(601, None, uow=hub.uow(), cache=cache), "from"),
-        (lambda: consistency_proof_for(1, 700, uow=hub.uow(), cache=cache), "to"),
+        (lambda: reads.inclusion_proof(0, 601), "size"),
+        (lambda: reads.inclusion_proof(600, 600), "index"),
+        (lambda: reads.consistency_proof(601), "from"),
+        (lambda: reads.consistency_proof(1, 700), "to"),
     ]:
         with pytest.raises(InvalidInput) as caught:
             call()
         assert caught.value.problems[0].location == (field,)
+
+
+TESSERA = SHARED_TESTDATA / "tessera-log"
+TESSERA_ENTRIES = [
+    *("one", "two", "three", "four", "five", "six", "seven", "eit", "nain", "ten"),
+    *("ileven", "twelf", "threeten", "fourten", "fivten"),
+]
+TESSERA_KEY = (
+    "PRIVATE+KEY+example.com/log/testdata+33d7b496+AeymY/SZAX0jZcJ8enZ5FY1Dz+wTML2yWSkK+9DSF3eg"
+)
+
+
+def test_our_sequencer_and_storage_reproduce_tessera_s_log_byte_for_byte(hub: Hub) -> None:
+    settings = hub.settings.model_copy(
+        update={"log_origin": "example.com/log/testdata", "log_signer_key": SecretStr(TESSERA_KEY)}
+    )
+    tessera = Hub(settings=settings, engine=hub.engine, vault=hub.vault, clock=hub.clock)
+    sequencer = tessera.log_sequencer(owner="interop")
+    verifier = tessera.log_signer.verifier()
+    publish_checkpoint(sequencer, verifier)
+    for entry in TESSERA_ENTRIES:  # one entry per batch: a checkpoint at every size
+        with tessera.uow() as uow:
+            uow.log.add_pending([PendingLogEntry("test", entry.encode(), hub.clock.now())])
+            uow.commit()
+        integrate_pending(sequencer)
+    with tessera.uow() as uow:
+        notes = {c.size: c.note for c in uow.log.checkpoints(-1, 100)}
+    for size in range(16):
+        assert notes[size] == (TESSERA / f"checkpoint.{size}").read_text(), size
+    fetch = storage_fetch(tessera.uow)
+    for size in range(1, 16):
+        assert fetch(f"tile/0/000.p/{size}") == (TESSERA / f"tile/0/000.p/{size}").read_bytes()
+        bundle = (TESSERA / f"tile/entries/000.p/{size}").read_bytes()
+        assert fetch(f"tile/entries/000.p/{size}") == bundle
+    assert verify_log(fetch, verifier).checkpoint.size == 15

@@ -155,6 +155,7 @@ def deliveries_replay(args: argparse.Namespace) -> int:
 
 
 def worker(_: argparse.Namespace) -> int:
+    from tellonce.entrypoints.log_sequencer import run_log_sequencer
     from tellonce.entrypoints.worker import run_worker
 
     async def main() -> None:
@@ -162,7 +163,9 @@ def worker(_: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        await run_worker(_hub(), stop)
+        hub = _hub()
+        # Every worker also stands by to sequence the transparency log (one holds the lease).
+        await asyncio.gather(run_worker(hub, stop), run_log_sequencer(hub, stop))
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     asyncio.run(main())

@@ -14,7 +14,7 @@ from tellonce.service_layer.notifications import (
     outcome_personalisation,
 )
 from tellonce.service_layer.ports import Clock, DisclosureRecord, UnitOfWork
-
+from tellonce.service_layer.transparency import record_delivered
 
 ANSWERED_KINDS = ("disclosure", "overdue")
 
@@ -65,6 +65,7 @@ def acknowledge(
                 )
                 # The recipient has it: a push still waiting, or a reminder, would be noise.
                 uow.deliveries.drop_pending_pushes([record.id], now, ANSWERED_KINDS)
+                record_delivered(uow, [record], now)  # logs nothing if already delivered
             progress.append(DisclosureProgress(record.id, state.value, True, record.outcome))
         uow.commit()
     _tell(notifier, news)
@@ -127,6 +128,7 @@ def report_outcome(
                 next_chase_at=None,
             )
             uow.deliveries.drop_pending_pushes([record.id], now, ANSWERED_KINDS)
+            record_delivered(uow, [record], now)
         uow.commit()
     _tell(notifier, news)
     return DisclosureProgress(record.id, state.value, True, state.value)

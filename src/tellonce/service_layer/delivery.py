@@ -32,6 +32,7 @@ from tellonce.service_layer.ports import (
     UnitOfWorkFactory,
     Vault,
 )
+from tellonce.service_layer.transparency import record_delivered
 
 
 @dataclass
@@ -204,13 +205,14 @@ def _failed(
 def _mark_delivered(
     service: DeliveryService, uow: UnitOfWork, records: Sequence[DisclosureRecord], now: datetime
 ) -> None:
-    """First delivery: start the acknowledgement clock (counted from delivery)."""
+    """First delivery: start the acknowledgement clock (counted from delivery) and log it."""
+    first = [r for r in records if r.delivered_at is None]
     due = [
         (r.id, acknowledgement_due(now, service.events.agreement(uow, r).acknowledgement))
-        for r in records
-        if r.delivered_at is None
+        for r in first
     ]
     uow.disclosures.mark_delivered(due, now)
+    record_delivered(uow, first, now)
 
 
 def chase_overdue(service: DeliveryService) -> int:

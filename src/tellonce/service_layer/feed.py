@@ -12,6 +12,7 @@ from tellonce.domain.deadlines import acknowledgement_due
 from tellonce.domain.errors import FieldProblem, InvalidInput
 from tellonce.service_layer.disclosure_events import EventBuilder
 from tellonce.service_layer.ports import Clock, DisclosureRecord, UnitOfWork, UnitOfWorkFactory
+from tellonce.service_layer.transparency import record_delivered
 
 _CURSOR_PREFIX = "f1:"
 MAX_PAGE = 500
@@ -81,3 +82,4 @@ def _mark_fetched(
         now,
     )
     uow.deliveries.drop_pending_pushes([r.id for r in fresh], now)
+    record_delivered(uow, fresh, now)

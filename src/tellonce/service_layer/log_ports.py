@@ -87,6 +87,10 @@ class TransparencyLogRepository(Protocol):
         smaller width)."""
         ...
 
+    def tiles(self, level: int, first: int, end: int) -> dict[int, bytes]:
+        """Stored tiles ``first``..``end - 1`` of a level, by index (for audits)."""
+        ...
+
     def save_tiles(self, tiles: Sequence[tuple[int, int, bytes]]) -> None:
         """Store (level, index, hashes), replacing narrower versions of the same tile."""
         ...

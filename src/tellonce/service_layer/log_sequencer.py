@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from tellonce.domain.transparency.checkpoints import Checkpoint, open_checkpoint, sign_checkpoint
 from tellonce.domain.transparency.errors import TransparencyError
-from tellonce.domain.transparency.merkle import EMPTY_ROOT, leaf_hash
+from tellonce.domain.transparency.merkle import EMPTY_ROOT
 from tellonce.domain.transparency.notes import NoteSigner, NoteVerifier
-from tellonce.domain.transparency.tile_builder import TileBuilder, check_extends
+from tellonce.domain.transparency.tile_builder import TileBuilder, check_extends, leaf_hashes
 from tellonce.domain.transparency.tiles import Tile
 from tellonce.service_layer.log_ports import LogQueueChanged, StoredCheckpoint
 from tellonce.service_layer.log_reads import stored_tile_reader
@@ -134,7 +134,7 @@ def _append(
     if builder.root() != old_root:
         raise LogIntegrityError(f"the stored tiles do not hash to checkpoint {old_size}'s root")
     uow.log.assign(old_size, [entry_id for entry_id, _ in pending])
-    changed = builder.append([leaf_hash(entry) for _, entry in pending])
+    changed = builder.append(leaf_hashes(entry for _, entry in pending))
     size, root = builder.size, builder.root()
     written = {(tile.level, tile.index): data for tile, data in changed}
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from tellonce.domain.events import parse_payload
+from tellonce.domain.events import UnknownEventType, parse_payload
 from tellonce.service_layer.ports import Account, Clock, SealedDataError, UnitOfWork, Vault
 
 # Sliding: every save pushes expiry back. Long enough to fetch a certificate from a drawer,
@@ -117,6 +117,8 @@ def answer_problems(
     """
     try:
         parse_payload(event_type, payload, today=clock.now().astimezone(UK).date())
+    except UnknownEventType as error:
+        return [AnswerProblem(("event_type",), "unknown_event_type", str(error))]
     except ValidationError as error:
         return [
             AnswerProblem(tuple(e["loc"]), e["type"], str(e["msg"]).removeprefix("Value error, "))

@@ -259,7 +259,9 @@ def _write_report(
         for route in plan.by_consent
     ]
     uow.reports.add(report, disclosures, consents)
-    record_report_entries(uow, vault, report, disclosures, consents, plan)
+    record_report_entries(
+        uow, vault, report, disclosures, consents, plan, person_keys={subject_id: subject_key}
+    )
     return reference
 
 

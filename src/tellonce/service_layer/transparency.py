@@ -39,6 +39,7 @@ from tellonce.service_layer.ports import (
     NewConsentRecord,
     NewDisclosure,
     NewReport,
+    PersonKey,
     SealedDataError,
     UnitOfWork,
     Vault,
@@ -59,14 +60,17 @@ NOT_YET_LOGGED = (
 class _LogKeys:
     """Each person's log key, derived once per use case."""
 
-    def __init__(self, uow: UnitOfWork, vault: Vault) -> None:
+    def __init__(
+        self, uow: UnitOfWork, vault: Vault, known: Mapping[uuid.UUID, PersonKey] | None = None
+    ) -> None:
         self._uow, self._vault = uow, vault
+        self._known = dict(known or {})
         self._keys: dict[uuid.UUID, bytes] = {}
 
     def of(self, person_id: uuid.UUID) -> bytes:
         key = self._keys.get(person_id)
         if key is None:
-            data_key = self._uow.people.key_for(person_id)
+            data_key = self._known.get(person_id) or self._uow.people.key_for(person_id)
             key = self._vault.derive_person_key(data_key, COMMITMENT_KEY_PURPOSE)
             self._keys[person_id] = key
         return key
@@ -85,13 +89,14 @@ def record_report_entries(
     disclosures: Sequence[NewDisclosure],
     consents: Sequence[NewConsentRecord],
     plan: RoutingPlan,
+    person_keys: Mapping[uuid.UUID, PersonKey] | None = None,
 ) -> None:
     """A submitted report: "disclosure-authorised" per disclosure and "consent-given" per
     consent granted (refusals disclose nothing and are not logged). Each disclosure also
     gets the commitment its "disclosure-delivered" entry will carry, made now while the
-    person's key is at hand."""
+    person's key is at hand. ``person_keys`` saves looking up keys the caller holds."""
     agreements = {route.agreement.id: route.agreement for route in plan.routes}
-    keys = _LogKeys(uow, vault)
+    keys = _LogKeys(uow, vault, person_keys)
     pending, prepared = [], []
     for disclosure in disclosures:
         key = keys.of(disclosure.person_id)
@@ -201,7 +206,9 @@ def receipt_for_report(
         leaves = [entry.leaf_index for entry in logged]
         if latest is None or any(leaf is None or leaf >= latest.size for leaf in leaves):
             raise Conflict(NOT_YET_LOGGED)
-        hashes = CachedTileHashes(latest.size, stored_tile_reader(uow.log), cache or TileCache(16))
+        hashes = CachedTileHashes(
+            latest.size, stored_tile_reader(uow.log), TileCache(16) if cache is None else cache
+        )
         keys = _receipt_keys(uow, vault, {e.person_id for e in logged if e.person_id})
         items = []
         for entry in logged:

@@ -38,7 +38,12 @@ KEY = os.urandom(32)
 def make_receipt() -> ReportReceipt:
     mine = [
         disclosure(
-            EntryKind.DISCLOSURE_AUTHORISED, DWP, "change-of-address", ["x"], AT, Commitment.new(KEY)
+            EntryKind.DISCLOSURE_AUTHORISED,
+            DWP,
+            "change-of-address",
+            ["x"],
+            AT,
+            Commitment.new(KEY),
         ).encode()
         for _ in range(2)
     ]

@@ -37,7 +37,7 @@ def test_each_generated_key_is_new() -> None:
 def test_the_signer_never_shows_its_private_key() -> None:
     signer_key, _ = generate_signer_key("example.com/log")
     signer = Ed25519NoteSigner.from_signer_key(signer_key)
-    assert signer_key.rsplit("+", 1)[-1] not in repr(signer)
+    assert signer_key.split("+", 4)[-1] not in repr(signer)  # the base64 may hold "+"
     assert repr(signer) == f"Ed25519NoteSigner(name='example.com/log', key_id={signer.key_id:08x})"
 
 

@@ -18,7 +18,7 @@ from tellonce.domain.transparency.merkle import (
     inclusion_proof,
     leaf_hash,
 )
-from tellonce.domain.transparency.tile_builder import TileBuilder, check_extends
+from tellonce.domain.transparency.tile_builder import TileBuilder, check_extends, leaf_hashes
 from tellonce.domain.transparency.tile_cache import CachedTileHashes, TileCache
 from tellonce.domain.transparency.tiles import (
     TILE_WIDTH,
@@ -59,7 +59,9 @@ def test_batches_restored_from_storage_make_the_same_tiles_and_root(batches: lis
     all_leaves = leaves(sum(batches))
     for count in batches:
         builder = TileBuilder.restore(size, store.read)
-        assert builder.root() == (MerkleTree.from_entries(entries(size)).root() if size else EMPTY_ROOT)
+        assert builder.root() == (
+            MerkleTree.from_entries(entries(size)).root() if size else EMPTY_ROOT
+        )
         store.save(builder.append(all_leaves[size : size + count]))
         size += count
     expected = tiles_from_leaf_hashes(all_leaves)
@@ -75,6 +77,11 @@ def test_the_compact_range_comes_from_the_edge_tiles_alone(size: int) -> None:
         edge.append(leaf)
     assert builder.compact_range().hashes == edge.hashes
     assert builder.root() == edge.root()
+
+
+@given(st.lists(st.binary(max_size=40), max_size=20))
+def test_bulk_leaf_hashes_are_rfc_leaf_hashes(batch: list[bytes]) -> None:
+    assert leaf_hashes(batch) == [leaf_hash(entry) for entry in batch]
 
 
 def test_append_reports_new_and_widened_tiles_lowest_level_first() -> None:
@@ -188,3 +195,13 @@ def test_the_tile_cache_keeps_each_width_apart_and_evicts_the_oldest() -> None:
     assert reads == [Tile(0, 0), Tile(0, 2, 5), Tile(0, 2, 7), Tile(0, 0)]
     with pytest.raises(TileError):
         cache.rows(Tile(0, 1), lambda _: b"\x00" * 31)
+
+
+def test_cached_hashes_refuse_subtrees_a_partial_tile_does_not_complete() -> None:
+    store = Store()
+    store.save(TileBuilder().append(leaves(17)))
+    hashes = CachedTileHashes(17, store.read, TileCache())
+    assert hashes.hash_at(4, 0) == MerkleTree.from_entries(entries(16)).root()
+    for level, index in [(4, 1), (5, 0), (0, 17), (8, 0)]:
+        with pytest.raises(TileError):
+            hashes.hash_at(level, index)

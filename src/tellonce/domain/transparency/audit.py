@@ -14,8 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from tellonce.domain.transparency.checkpoints import Checkpoint
 from tellonce.domain.transparency.errors import TileError
-from tellonce.domain.transparency.merkle import leaf_hash
-from tellonce.domain.transparency.tile_builder import TileBuilder
+from tellonce.domain.transparency.tile_builder import TileBuilder, leaf_hashes
 from tellonce.domain.transparency.tiles import (
     TILE_HEIGHT,
     TILE_WIDTH,
@@ -72,7 +71,7 @@ def audit_log(
             raise TileError(f"{tile.entries_path} holds {len(entries)} entries, not {tile.width}")
         if on_entries is not None:
             on_entries(entries)
-        for changed, data in builder.append([leaf_hash(entry) for entry in entries]):
+        for changed, data in builder.append(leaf_hashes(entries)):
             if not changed.is_partial:
                 _compare(changed, fetch(changed.path), data)
     for edge, data in builder.edge_tiles():

@@ -77,7 +77,7 @@ def hour_of(moment: datetime) -> str:
 def _mac(key: bytes, entry_id: str) -> bytes:
     if len(key) != COMMITMENT_KEY_SIZE:
         raise EntryError(f"a commitment key is {COMMITMENT_KEY_SIZE} bytes")
-    return hmac.new(key, entry_id.encode("ascii"), hashlib.sha256).digest()
+    return hmac.digest(key, entry_id.encode("ascii"), hashlib.sha256)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +111,39 @@ class LogEntry:
         return data
 
 
+_SAFE_INTEGER = 2**53 - 1
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON that ``json.dumps`` already writes as RFC 8785 does.
+
+    For strings, booleans, null, integers up to 2**53 and objects with ASCII keys, sorted
+    compact ``json.dumps`` output *is* the canonical form (RFC 8785 escapes exactly what it
+    escapes, and sorts ASCII keys the same way). Only numbers with fractions or exponents
+    and keys outside ASCII need the full algorithm. A test checks the two agree.
+    """
+    if isinstance(value, str) or value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return -_SAFE_INTEGER <= value <= _SAFE_INTEGER
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and k.isascii() and _plain(v) for k, v in value.items())
+    return False
+
+
 def encode_entry(body: Mapping[str, Any]) -> bytes:
-    """RFC 8785 canonical JSON: one byte string per value, whoever serialises it."""
-    return rfc8785.dumps(dict(body))
+    """RFC 8785 canonical JSON: one byte string per value, whoever serialises it.
+
+    Entries are written on every report's hot path, where the ``rfc8785`` package (pure
+    Python) costs about 0.1 ms an entry; plain JSON values take the equivalent fast path.
+    """
+    value = dict(body)
+    if not _plain(value):
+        return rfc8785.dumps(value)
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8")
 
 
 def _entry(

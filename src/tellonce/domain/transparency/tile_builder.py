@@ -14,7 +14,8 @@ The auditor uses the same builder to recompute a whole log from its entry bundle
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
 
 from tellonce.domain.transparency.errors import TileError
 from tellonce.domain.transparency.merkle import (
@@ -27,6 +28,13 @@ from tellonce.domain.transparency.merkle import (
 from tellonce.domain.transparency.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileHashes
 
 ReadTile = Callable[[Tile], bytes]
+
+
+def leaf_hashes(entries: Iterable[bytes]) -> list[bytes]:
+    """``merkle.leaf_hash`` of each entry, without a Python call per entry: the sequencer
+    and the auditor hash every entry, and the call costs a fifth of the hash."""
+    sha256 = hashlib.sha256
+    return [sha256(b"\x00" + entry).digest() for entry in entries]
 
 
 def _split(data: bytes) -> list[bytes]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from tellonce.domain.transparency.errors import TileError
 from tellonce.domain.transparency.merkle import HASH_SIZE
-from tellonce.domain.transparency.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, tile_for, tile_rows
+from tellonce.domain.transparency.tiles import TILE_WIDTH, Tile, tile_rows, tile_width
 
 ReadTile = Callable[[Tile], bytes]
 Rows = tuple[bytes, ...]  # row h: the tile's subtree hashes of height h, concatenated
@@ -26,45 +26,65 @@ class TileCache:
 
     def __init__(self, max_tiles: int = 2048) -> None:
         self.max_tiles = max_tiles
-        self._rows: OrderedDict[Tile, Rows] = OrderedDict()
+        self._rows: OrderedDict[tuple[int, int, int], Rows] = OrderedDict()
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._rows)
 
     def rows(self, tile: Tile, read: ReadTile) -> Rows:
+        key = (tile.level, tile.index, tile.width)
         with self._lock:
-            rows = self._rows.get(tile)
+            rows = self._rows.get(key)
             if rows is not None:
-                self._rows.move_to_end(tile)
+                self._rows.move_to_end(key)
                 return rows
         data = read(tile)  # outside the lock: this may be a database round trip
         if len(data) != tile.width * HASH_SIZE:
             raise TileError(f"tile {tile.path} holds {len(data)} bytes, not {tile.width} hashes")
         rows = tuple(b"".join(row) for row in tile_rows(data))
         with self._lock:
-            self._rows[tile] = rows
+            self._rows[key] = rows
             while len(self._rows) > self.max_tiles:
                 self._rows.popitem(last=False)
         return rows
 
 
 class CachedTileHashes:
-    """``hash_at(level, index)`` for the tree of ``size``, reading tiles through a cache."""
+    """``hash_at(level, index)`` for the tree of ``size``, reading tiles through a cache.
+
+    A proof asks for a couple of dozen hashes from two or three tiles, so each instance (one
+    proof, one tree size) also remembers the tiles it has used, keyed by position alone: at
+    one tree size each position has exactly one width.
+    """
 
     def __init__(self, size: int, read_tile: ReadTile, cache: TileCache) -> None:
         self.size = size
         self._read = read_tile
         self._cache = cache
+        self._used: dict[tuple[int, int], Rows] = {}
 
     def hash_at(self, level: int, index: int) -> bytes:
         if level < 0 or index < 0:
             raise TileError(f"no subtree at level {level}, index {index}")
-        tile_level, height = divmod(level, TILE_HEIGHT)
+        # Shifts and masks for TILE_HEIGHT 8, TILE_WIDTH 256, 32-byte hashes (fixed by C2SP):
+        # this is the innermost loop of every proof.
+        tile_level, height = level >> 3, level & 7
         first = index << height
-        tile = tile_for(tile_level, first + (1 << height) - 1, self.size)
-        row = self._cache.rows(tile, self._read)[height]
-        offset = ((first % TILE_WIDTH) >> height) * HASH_SIZE
-        if offset + HASH_SIZE > len(row):
+        last = first + (1 << height) - 1  # the subtree's last hash at the tile level
+        rows = self._used.get((tile_level, last >> 8)) or self._rows(tile_level, last >> 8, last)
+        offset = ((first & 255) >> height) << 5
+        digest = rows[height][offset : offset + HASH_SIZE] if height < len(rows) else b""
+        if len(digest) != HASH_SIZE:  # a partial tile without that subtree at this size
             raise TileError(f"tree size {self.size} has no complete subtree ({level}, {index})")
-        return row[offset : offset + HASH_SIZE]
+        return digest
+
+    def _rows(self, tile_level: int, tile_index: int, last: int) -> Rows:
+        rows = self._used.get((tile_level, tile_index))
+        if rows is None:
+            width = tile_width(tile_level, tile_index, self.size)
+            if width <= last % TILE_WIDTH:
+                raise TileError(f"tree size {self.size} has no hash {last} at level {tile_level}")
+            rows = self._cache.rows(Tile(tile_level, tile_index, width), self._read)
+            self._used[tile_level, tile_index] = rows
+        return rows

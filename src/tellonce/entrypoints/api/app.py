@@ -12,6 +12,7 @@ from tellonce.bootstrap import Hub
 from tellonce.entrypoints.api import problems
 from tellonce.entrypoints.api.routes import demo, recipients, reports, schemas
 from tellonce.entrypoints.api.routes import log as log_routes
+from tellonce.entrypoints.log_sequencer import run_log_sequencer
 from tellonce.entrypoints.portal.app import install_portal
 from tellonce.entrypoints.worker import run_worker
 
@@ -22,12 +23,18 @@ each is entitled to. Errors are RFC 9457 `application/problem+json` naming the f
 
 
 def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
-    """The app. ``background`` runs the delivery worker in this process (embedded SQLite)."""
+    """The app. ``background`` runs the delivery worker and the log sequencer in this process
+    (the embedded SQLite default)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        tasks = [asyncio.create_task(run_worker(hub, stop))] if background else []
+        tasks = []
+        if background:
+            tasks = [
+                asyncio.create_task(run_worker(hub, stop)),
+                asyncio.create_task(run_log_sequencer(hub, stop)),
+            ]
         try:
             yield
         finally:

@@ -24,6 +24,11 @@ class Portal:
         return self.hub.settings.public_url.startswith("https://")
 
     @property
+    def messages_by_email(self) -> bool:
+        """With GOV.UK Notify, messages go by email and cannot be read back here."""
+        return self.hub.settings.notify_api_key is not None
+
+    @property
     def demo(self) -> bool:
         return self.hub.settings.allows_demo_sign_in
 

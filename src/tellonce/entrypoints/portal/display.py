@@ -72,6 +72,11 @@ FIELD_LABELS: Mapping[str, str] = {
 }
 
 
+DATE_FIELDS = frozenset(
+    {"date", "date_of_birth", "date_of_death", "move_date", "effective_date", "registered_on"}
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Row:
     key: str  # translated label
@@ -80,12 +85,15 @@ class Row:
     change_url: str | None = None
 
 
-def _option_labels() -> dict[str, str]:
-    labels: dict[str, str] = {}
+def _option_labels() -> dict[str, dict[str, str]]:
+    """For each field a radio question fills (by dotted path, list positions left out), the
+    label of each of its values: "marriage-certificate" reads "Marriage certificate"."""
+    labels: dict[str, dict[str, str]] = {}
     for journey in JOURNEYS.values():
         for question in journey.questions:
-            for option in question.options:
-                labels.setdefault(option.value, option.label)
+            if question.path is not None and question.options:
+                path = ".".join(str(p) for p in question.path if isinstance(p, str))
+                labels.setdefault(path, {}).update({o.value: o.label for o in question.options})
     return labels
 
 
@@ -120,12 +128,13 @@ def shared_rows(
     for path in paths:
         values = values_at(data, path)
         if values:
-            lines = tuple(line for v in values for line in format_value(v, language, _))
+            lines = tuple(line for v in values for line in format_value(v, language, _, path))
             rows.append(Row(field_label(path, _), lines, field=path))
     return rows
 
 
-def format_value(value: Any, language: str, _: Gettext) -> list[str]:
+def format_value(value: Any, language: str, _: Gettext, path: str = "") -> list[str]:
+    """A value as a person reads it; ``path`` (dotted, no list positions) says what it is."""
     if isinstance(value, Mapping):
         if "given_names" in value or "family_name" in value:
             return [" ".join(str(value[k]) for k in ("given_names", "family_name") if k in value)]
@@ -133,19 +142,23 @@ def format_value(value: Any, language: str, _: Gettext) -> list[str]:
             keys = ("line_1", "line_2", "town", "county", "postcode")
             return [", ".join(str(value[k]) for k in keys if value.get(k))]
         return [
-            line for v in value.values() if v is not None for line in format_value(v, language, _)
+            line
+            for key, v in value.items()
+            if v is not None
+            for line in format_value(v, language, _, f"{path}.{key}" if path else key)
         ]
     if isinstance(value, list):
-        return [line for v in value for line in format_value(v, language, _)]
+        return [line for v in value for line in format_value(v, language, _, path)]
     if isinstance(value, str):
-        return [_format_text(value, language, _)]
+        return [_format_text(value, language, _, path)]
     return [str(value)]
 
 
-def _format_text(value: str, language: str, _: Gettext) -> str:
-    if value in OPTION_LABELS:
-        return _(OPTION_LABELS[value])
-    if len(value) == 10 and value[4:5] == "-" and value[7:8] == "-":
+def _format_text(value: str, language: str, _: Gettext, path: str) -> str:
+    options = OPTION_LABELS.get(path, {})
+    if value in options:
+        return _(options[value])
+    if path.rsplit(".", 1)[-1] in DATE_FIELDS:
         try:
             return long_date(dt.date.fromisoformat(value), language)
         except ValueError:

@@ -137,6 +137,14 @@ def under(location: Sequence[str | int], path: Path) -> bool:
     return tuple(location[: len(path)]) == path
 
 
+def concerns(problem: AnswerProblem, path: Path) -> bool:
+    """A problem in this answer, or a whole missing object this answer is part of (a blank
+    registration reference leaves no ``registration`` at all)."""
+    if under(problem.location, path):
+        return True
+    return problem.code in MISSING_CODES and under(path, problem.location)
+
+
 def rule_errors(
     question: Question, problems: Iterable[AnswerProblem], _: Gettext
 ) -> list[FieldError]:
@@ -145,7 +153,7 @@ def rule_errors(
         return []
     found: dict[str, FieldError] = {}
     for problem in problems:
-        if not under(problem.location, question.path):
+        if not concerns(problem, question.path):
             continue
         relative = tuple(problem.location[len(question.path) :])
         field = _input_at(question, relative)

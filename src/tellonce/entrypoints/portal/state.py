@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tellonce.domain.routing import RoutingPlan
-from tellonce.entrypoints.portal.forms import build_payload, under
+from tellonce.entrypoints.portal.forms import build_payload, concerns, under
 from tellonce.entrypoints.portal.journeys import JOURNEYS, Journey
 from tellonce.entrypoints.portal.questions import Question
 from tellonce.service_layer.portal_drafts import AnswerProblem
@@ -71,11 +71,13 @@ def question_url(state: JourneyState, question: Question) -> str:
 
 
 def owner_of(state: JourneyState, problem: AnswerProblem) -> Question | None:
-    """The question whose answer a problem is about (the longest matching path)."""
-    owners = [
-        q for q in state.questions() if q.path is not None and under(problem.location, q.path)
-    ]
-    return max(owners, key=lambda q: len(q.path or ()), default=None)
+    """The question whose answer a problem is about: the longest matching path, or for a whole
+    missing object, the first question that fills part of it."""
+    questions = [q for q in state.questions() if q.path is not None]
+    owners = [q for q in questions if under(problem.location, q.path or ())]
+    if owners:
+        return max(owners, key=lambda q: len(q.path or ()))
+    return next((q for q in questions if concerns(problem, q.path or ())), None)
 
 
 def first_unanswered(state: JourneyState) -> Question | None:

@@ -19,8 +19,6 @@ from tellonce.entrypoints.api.dependencies import CitizenDep, HubDep
 from tellonce.service_layer.log_reads import (
     CHECKPOINT_PATH,
     ProofAnswer,
-    consistency_proof_for,
-    inclusion_proof_for,
     log_resource,
 )
 from tellonce.service_layer.transparency import receipt_for_report
@@ -108,7 +106,7 @@ def inclusion(
         int | None, Query(ge=1, le=2**63 - 1, description="Tree size (default: latest)")
     ] = None,
 ) -> InclusionProofOut:
-    answer = inclusion_proof_for(index, size, uow=hub.uow(), cache=hub.log_tiles)
+    answer = hub.log_reads.inclusion_proof(index, size)
     return InclusionProofOut.of(answer)
 
 
@@ -124,7 +122,7 @@ def consistency(
         int | None, Query(ge=0, le=2**63 - 1, description="New size (default: latest)")
     ] = None,
 ) -> ConsistencyProofOut:
-    answer = consistency_proof_for(from_, to, uow=hub.uow(), cache=hub.log_tiles)
+    answer = hub.log_reads.consistency_proof(from_, to)
     return ConsistencyProofOut.of(answer)
 
 

@@ -3,8 +3,8 @@ consent choices), "Check your answers", and sending the report."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -17,6 +17,7 @@ from tellonce.entrypoints.portal.drafts import NoJourney, current_state, end_sta
 from tellonce.entrypoints.portal.forms import FieldError, input_errors, read_answers
 from tellonce.entrypoints.portal.i18n import N_, Gettext
 from tellonce.entrypoints.portal.journeys.builders import YES_NO, choice
+from tellonce.entrypoints.portal.questions import Question
 from tellonce.entrypoints.portal.rendering import language_of, redirect, render
 from tellonce.entrypoints.portal.routes.flow import continue_url, current_plan
 from tellonce.entrypoints.portal.routes.report import error_context
@@ -37,7 +38,7 @@ CHECK_ANSWERS = "/report/check-answers"
 
 def _routing_question(
     portal: Portal, state: JourneyState, question_id: str
-) -> tuple[str, Any] | None:
+) -> tuple[str, Question] | None:
     """The catalogue's question text, as a yes/no question page (None if it is not asked)."""
     without = {k: v for k, v in state.answers.items() if k != question_id}
     plan = current_plan(portal, JourneyState(state.event_type, state.pages, without))
@@ -105,8 +106,8 @@ def _render_routing(
     request: Request,
     portal: Portal,
     state: JourneyState,
-    page: Any,
-    values: dict[str, str],
+    page: Question,
+    values: Mapping[str, str],
     errors: list[FieldError],
     change: bool,
     status: int = 200,
@@ -159,9 +160,7 @@ def _route_views(routes: tuple[Route, ...], language: str, _: Gettext) -> list[R
 
 
 @router.get("/report/preview")
-def preview(
-    request: Request, portal: PortalDep, account: AccountDep
-) -> Response:
+def preview(request: Request, portal: PortalDep, account: AccountDep) -> Response:
     try:
         _found, state = current_state(request, portal, account)
     except NoJourney:
@@ -218,9 +217,7 @@ def confirm_preview(
 
 
 @router.get(CHECK_ANSWERS)
-def check_answers(
-    request: Request, portal: PortalDep, account: AccountDep
-) -> Response:
+def check_answers(request: Request, portal: PortalDep, account: AccountDep) -> Response:
     try:
         _found, state = current_state(request, portal, account)
     except NoJourney:

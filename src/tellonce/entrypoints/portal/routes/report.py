@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tellonce.entrypoints.portal.context import Portal
 from tellonce.entrypoints.portal.drafts import NoJourney, current_state, save_state, start_state
 from tellonce.entrypoints.portal.forms import (
     MISSING_CODES,
@@ -29,6 +30,7 @@ from tellonce.entrypoints.portal.state import (
     previous_url,
     question_url,
 )
+from tellonce.service_layer.portal_drafts import discard_draft
 
 router = APIRouter(include_in_schema=False)
 
@@ -66,9 +68,10 @@ def choose_event(
         context = _choices(None) | error_context(errors)
         return render(request, portal, "what_changed.html", context, status=400)
     try:
-        _found, state = current_state(request, portal, account)
+        found, state = current_state(request, portal, account)
         if state.event_type == event_type:
             return redirect(continue_url(portal, state))
+        discard_draft(found, account=account, uow=portal.hub.uow())  # a different change now
     except NoJourney:
         pass
     state = JourneyState(event_type)
@@ -94,9 +97,8 @@ def question_page(
         return redirect(continue_url(portal, state))
     _ = portal.gettext(language_of(request))
     errors: list[FieldError] = []
-    if slug in state.pages:  # show rules this answer still breaks, such as "must be different"
-        stale = [p for p in problems_for(portal, state) if p.code not in MISSING_CODES]
-        errors = rule_errors(question, stale, _)
+    if slug in state.pages:  # rules this answer still breaks, such as "must be different"
+        errors = rule_errors(question, problems_for(portal, state), _)
     values = state.pages.get(slug, {})
     change = request.query_params.get("change") == "1"
     return _render_question(request, portal, state, question, values, errors, change=change)
@@ -137,7 +139,7 @@ def _question(state: JourneyState, event_type: str, slug: str) -> Question | Non
 
 
 def _rule_errors_with(
-    portal: Any, state: JourneyState, question: Question, raw: dict[str, str], _: Gettext
+    portal: Portal, state: JourneyState, question: Question, raw: dict[str, str], _: Gettext
 ) -> list[FieldError]:
     pages = {**state.pages, question.slug: raw}
     questions = state.journey.applicable(pages)
@@ -146,7 +148,7 @@ def _rule_errors_with(
     return rule_errors(question, problems, _)
 
 
-def _next_url(portal: Any, state: JourneyState, question: Question, *, change: bool) -> str:
+def _next_url(portal: Portal, state: JourneyState, question: Question, *, change: bool) -> str:
     # A rule that spans answers (a new address the same as the old) may now fail on an
     # earlier page: go back there first.
     for problem in problems_for(portal, state):
@@ -159,10 +161,10 @@ def _next_url(portal: Any, state: JourneyState, question: Question, *, change: b
 
 def _render_question(
     request: Request,
-    portal: Any,
+    portal: Portal,
     state: JourneyState,
     question: Question,
-    values: dict[str, str] | Any,
+    values: Mapping[str, str],
     errors: list[FieldError],
     change: bool = False,
     status: int = 200,

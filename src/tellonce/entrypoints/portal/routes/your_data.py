@@ -40,4 +40,5 @@ def messages(request: Request, portal: PortalDep, account: AccountDep) -> HTMLRe
     language = language_of(request)
     found = messages_for_account(account.id, inbox=portal.inbox)
     items = [{"message": m, "when": when(m.sent_at, language)} for m in found]
-    return render(request, portal, "messages.html", {"messages": items})
+    context = {"messages": items, "by_email": portal.messages_by_email}
+    return render(request, portal, "messages.html", context)

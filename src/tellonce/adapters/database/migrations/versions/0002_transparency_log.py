@@ -26,11 +26,14 @@ def upgrade() -> None:
         )
     op.create_table(
         "log_pending",
-        sa.Column("entry_id", sa.BigInteger(), nullable=False),
+        sa.Column("first_entry_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["entry_id"], ["log_entries.id"], name=op.f("fk_log_pending_entry_id_log_entries")
+            ["first_entry_id"],
+            ["log_entries.id"],
+            name=op.f("fk_log_pending_first_entry_id_log_entries"),
         ),
-        sa.PrimaryKeyConstraint("entry_id", name=op.f("pk_log_pending")),
+        sa.PrimaryKeyConstraint("first_entry_id", name=op.f("pk_log_pending")),
     )
     op.create_table(
         "log_runs",

@@ -1,0 +1,215 @@
+"""A real ``tellonce serve`` (with its in-process delivery worker) and loopback webhook receivers
+for every push recipient, one of each per test session; one Chromium per test module.
+
+Debian's Chromium drives the tests; Playwright never downloads a browser. Without
+/usr/bin/chromium the tests are skipped locally, and fail on CI (CI=true): tests never skip there.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
+
+from tellonce.adapters.catalogue_files import read_catalogue
+from tellonce.adapters.database.migrate import upgrade
+from tellonce.bootstrap import Hub, bootstrap
+from tellonce.config import Mode, Settings
+from tellonce.domain.catalogue import Catalogue, Channel
+from tellonce.entrypoints.demo.receivers import ReceiverServer
+from tellonce.service_layer.catalogue import load_catalogue
+from tellonce.service_layer.endpoints import set_endpoint
+from tellonce.service_layer.identity import create_recipient_key
+from tests.browser.portal import AXE
+from tests.conftest import CATALOGUE_DIR, ON_CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TELLONCE = Path(sys.executable).parent / "tellonce"
+
+
+# Playwright's sync API keeps an asyncio loop running on this thread while it is started, so
+# any later test in the same worker that calls asyncio.run() would fail: start it per module,
+# and stop it before other tests run. (Module boundaries are where pytest tears down.)
+@pytest.fixture(scope="module")
+def playwright_instance() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        if ON_CI:
+            pytest.fail(f"{CHROMIUM} is missing on CI: install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is not installed (CI=true turns this into a failure)")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    browser = playwright_instance.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
+def javascript(request: pytest.FixtureRequest) -> bool:
+    enabled: bool = request.param
+    return enabled
+
+
+@pytest.fixture
+def context(browser: Browser, javascript: bool) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies), with JavaScript on or off."""
+    context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
+    context.set_default_timeout(10_000)
+    if javascript:  # axe-core arrives with every page (compiled once, cached by V8)
+        context.add_init_script(AXE)
+    yield context
+    context.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    """A running ``tellonce serve`` and the recipients' side of it."""
+
+    url: str
+    hub: Hub  # the same database, for setting up recipients
+    receiver: ReceiverServer
+    keys: dict[str, str] = field(default_factory=dict)  # recipient id -> API key
+    pull: set[str] = field(default_factory=set)  # pull-only recipients
+    recipient_of: dict[str, str] = field(default_factory=dict)  # agreement id -> recipient id
+
+    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
+
+    def as_recipient(self, recipient: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[recipient]}"}
+
+    def pulled(self, recipient: str) -> list[dict[str, Any]]:
+        response = self.client.get(
+            f"{self.url}/api/v1/feed",
+            params={"limit": 500},
+            headers=self.as_recipient(recipient),
+        )
+        response.raise_for_status()
+        events: list[dict[str, Any]] = response.json()["events"]
+        return events
+
+    def events_for(self, reference: str, pull: set[str]) -> dict[str, dict[str, Any]]:
+        """Every CloudEvent about a report, pushed or pulled, by agreement id."""
+        found: dict[str, dict[str, Any]] = {}
+        for received in self.receiver.state.delivered():
+            data = received.event["data"]
+            if data["report_reference"] == reference:
+                found[data["agreement"]["id"]] = received.event
+        for recipient in pull:
+            for event in self.pulled(recipient):
+                if event["data"]["report_reference"] == reference:
+                    found[event["data"]["agreement"]["id"]] = event
+        return found
+
+    def wait_for(self, reference: str, agreements: set[str], seconds: float = 20) -> dict[str, Any]:
+        """What recipients got, once every expected agreement's event is in (or time is up)."""
+        deadline = time.monotonic() + seconds
+        pull = {self.recipient_of[a] for a in agreements} & self.pull
+        while set(self.events_for(reference, pull)) < agreements and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # Then every pull recipient is asked, not only the expected ones: nobody else may have it.
+        return self.events_for(reference, self.pull)
+
+
+def _demo_catalogue() -> Catalogue:
+    catalogue, problems = read_catalogue(CATALOGUE_DIR)
+    assert catalogue is not None, problems
+    return catalogue
+
+
+def _connect_recipients(server: Server) -> None:
+    catalogue = _demo_catalogue()
+    hub = server.hub
+    server.recipient_of = {a.id: a.recipient_id for a in catalogue.agreements}
+    for recipient in catalogue.recipients.values():
+        server.keys[recipient.id] = create_recipient_key(
+            recipient.id, "test", "browser tests", uow=hub.uow(), clock=hub.clock
+        ).key
+        if recipient.channel is Channel.PULL:
+            server.pull.add(recipient.id)
+            continue
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+        url = server.receiver.url(recipient.id)
+        set_endpoint(recipient.id, url, secret, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+        server.receiver.state.secrets[recipient.id] = secret
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the whole browser session: starting one costs seconds, and each test
+    signs in as its own demo citizen, so tests cannot see each other's reports."""
+    data_dir = tmp_path_factory.mktemp("portal")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "TELLONCE_MODE": "demo",
+        "TELLONCE_DATA_DIR": str(data_dir),
+        "TELLONCE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    }
+    env.pop("TELLONCE_DATABASE_URL", None)
+    # What `tellonce db upgrade` and `tellonce catalogue load catalogue` do, in-process: each
+    # command would cost seconds of interpreter start-up. The server itself is a real process.
+    hub = bootstrap(
+        Settings(mode=Mode.DEMO, data_dir=data_dir, public_url=env["TELLONCE_PUBLIC_URL"])
+    )
+    upgrade(hub.engine)
+    load_catalogue(_demo_catalogue(), uow=hub.uow(), clock=hub.clock)
+    receiver = ReceiverServer().start()
+    server = Server(f"http://127.0.0.1:{port}", hub, receiver)
+    _connect_recipients(server)
+    log = (data_dir / "serve.log").open("w")
+    process = subprocess.Popen(  # noqa: S603 - our own command, no shell
+        [str(TELLONCE), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
+    )
+    try:
+        _wait_until_up(server.url, process)
+        yield server
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+        server.client.close()
+        receiver.stop()
+        hub.close()
+
+
+def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"tellonce serve exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    pytest.fail("tellonce serve did not start within 30 seconds")

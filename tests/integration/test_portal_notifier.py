@@ -1,0 +1,135 @@
+"""Messages to citizens: the local outbox the portal reads back, and GOV.UK Notify over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from tellonce.adapters.notifier import (
+    GovukNotifyNotifier,
+    LocalOutboxNotifier,
+    build_notifier,
+    parse_template_ids,
+)
+from tellonce.config import Mode, Settings
+from tellonce.service_layer.notifications import (
+    TEMPLATES,
+    UnknownTemplate,
+    messages_for_account,
+    outcome_personalisation,
+)
+from tests.fakes import FakeClock
+
+SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
+SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
+TEMPLATE_IDS = {name: str(uuid.uuid4()) for name in TEMPLATES}
+
+
+def test_the_local_outbox_keeps_each_citizens_messages_apart(tmp_path: Path) -> None:
+    clock = FakeClock()
+    outbox = LocalOutboxNotifier(tmp_path / "outbox", clock)
+    mine, theirs = uuid.uuid4(), uuid.uuid4()
+    outbox.notify(mine, "disclosure-acknowledged", {"reference": "TLO-1", "recipient": "DWP"})
+    clock.advance(dt.timedelta(minutes=1))
+    outbox.notify(mine, "disclosure-outcome", outcome_personalisation("TLO-1", "DWP", "actioned"))
+    outbox.notify(theirs, "disclosure-acknowledged", {"reference": "TLO-2", "recipient": "HMRC"})
+
+    messages = messages_for_account(mine, inbox=outbox)
+
+    assert [m.template for m in messages] == ["disclosure-outcome", "disclosure-acknowledged"]
+    assert messages[0].subject == "DWP has updated its records (report TLO-1)"
+    assert "You do not need to do anything else." in messages[0].body
+    assert messages_for_account(uuid.uuid4(), inbox=outbox) == []
+    assert (tmp_path / "outbox" / f"{mine}.jsonl").read_text().count("\n") == 2
+
+
+def test_a_template_needs_all_its_personalisation(tmp_path: Path) -> None:
+    outbox = LocalOutboxNotifier(tmp_path, FakeClock())
+    with pytest.raises(UnknownTemplate, match="reference"):
+        outbox.notify(uuid.uuid4(), "disclosure-acknowledged", {"recipient": "DWP"})
+    with pytest.raises(UnknownTemplate):
+        outbox.notify(uuid.uuid4(), "no-such-template", {})
+
+
+class FakeNotify(BaseHTTPRequestHandler):
+    received: list[tuple[dict[str, str], dict[str, Any]]] = []  # noqa: RUF012 - test double
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        FakeNotify.received.append((dict(self.headers), {"path": self.path, **body}))
+        answer = json.dumps({"id": str(uuid.uuid4())}).encode()
+        self.send_response(201)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+@pytest.fixture
+def notify_url() -> Iterator[str]:
+    FakeNotify.received = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeNotify)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def notify_settings(tmp_path: Path, url: str) -> Settings:
+    ids = ",".join(f"{name}={template_id}" for name, template_id in TEMPLATE_IDS.items())
+    return Settings(
+        mode=Mode.DEMO,
+        data_dir=tmp_path,
+        notify_api_key=f"tellonce_test-{SERVICE_ID}-{SECRET}",
+        notify_template_ids=ids,
+        notify_base_url=url,
+    )
+
+
+def test_notify_gets_the_template_personalisation_and_a_signed_token(
+    tmp_path: Path, notify_url: str
+) -> None:
+    account = uuid.uuid4()
+    notifier = build_notifier(
+        notify_settings(tmp_path, notify_url),
+        FakeClock(),
+        email_for=lambda found: "citizen@example.com" if found == account else None,
+    )
+    assert isinstance(notifier, GovukNotifyNotifier)
+    personalisation = outcome_personalisation("TLO-1", "DWP", "no-record-found")
+
+    notifier.notify(account, "disclosure-outcome", personalisation)
+    notifier.notify(uuid.uuid4(), "disclosure-outcome", personalisation)  # no address: not sent
+
+    ((headers, body),) = FakeNotify.received
+    assert body["path"] == "/v2/notifications/email"
+    assert body["email_address"] == "citizen@example.com"
+    assert body["template_id"] == TEMPLATE_IDS["disclosure-outcome"]
+    assert body["personalisation"] == personalisation
+    assert body["reference"].startswith("disclosure-outcome:")
+    token = headers["Authorization"].removeprefix("Bearer ")
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims["iss"] == SERVICE_ID
+    assert notifier.messages_for(account) == []
+
+
+def test_notify_needs_a_template_id_for_every_message(tmp_path: Path) -> None:
+    with pytest.raises(UnknownTemplate, match="disclosure-acknowledged"):
+        GovukNotifyNotifier(object(), {"disclosure-outcome": str(uuid.uuid4())}, lambda _: None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="name=uuid"):
+        parse_template_ids("disclosure-outcome")
+    local = build_notifier(Settings(mode=Mode.DEMO, data_dir=tmp_path), FakeClock())
+    assert isinstance(local, LocalOutboxNotifier)
