@@ -30,9 +30,21 @@ window.clearTimeout = () => {};
 SERIOUS = ("serious", "critical")
 
 
-def check_accessibility(page: Page, what: str = "") -> None:
-    """axe-core, WCAG 2.2 A and AA rules and best practice: nothing serious or critical."""
+_CHECKED_ONCE: set[tuple[str, bool]] = set()
+
+
+def check_accessibility(page: Page, what: str = "", *, once: bool = False) -> None:
+    """axe-core, WCAG 2.2 A and AA rules and best practice: nothing serious or critical.
+
+    ``once``: a page that is the same for everyone (the start page, sign-in) is checked once per
+    session in each JavaScript mode, not again by every test that passes through it.
+    """
     page.wait_for_load_state()
+    if once:
+        key = (what, bool(page.evaluate("document.body.classList.contains('js-enabled')")))
+        if key in _CHECKED_ONCE:
+            return
+        _CHECKED_ONCE.add(key)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(TIMER_SHIM + AXE)
     violations = page.evaluate(
@@ -62,10 +74,10 @@ def screenshot(page: Page, name: str) -> None:
 
 def sign_in(page: Page, base_url: str, name: str) -> None:
     page.goto(base_url + "/")
-    check_accessibility(page, "start page")
+    check_accessibility(page, "start page", once=True)
     page.get_by_role("button", name="Start now").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
-    check_accessibility(page, "sign in")
+    check_accessibility(page, "sign in", once=True)
     page.get_by_label("Demo name (optional)").fill(name)
     page.get_by_role("button", name="Sign in").click()
 

@@ -4,6 +4,7 @@ plain-English next step for each outcome; the receipt downloads."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -118,8 +119,13 @@ def test_tracking_reflects_what_each_recipient_did(server: Server, page: Page) -
 
 def assert_receipt_downloads(page: Page, server: Server, reference: str) -> None:
     page.goto(f"{server.url}/reports/{reference}")
-    # The log's sequencer signs checkpoints in batches; make sure this report is in one.
-    integrate_pending(server.hub.log_sequencer(owner="browser-tests"))
+    # The server's sequencer signs checkpoints every few seconds: wait until one covers the
+    # report (the page says "not ready yet" until then), lending a hand if it is slow.
+    url = f"{server.url}/reports/{reference}/receipt"
+    deadline = time.monotonic() + 30
+    while page.request.get(url).status == 409 and time.monotonic() < deadline:
+        integrate_pending(server.hub.log_sequencer(owner="browser-tests"))
+        time.sleep(0.5)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download your receipt").click()
     assert download.value.suggested_filename == f"tellonce-receipt-{reference}.json"

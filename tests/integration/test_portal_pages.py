@@ -110,7 +110,7 @@ def move_answers(hub: Hub) -> dict[str, dict[str, str]]:
         "previous-address": {
             "address-line-1": "14 Ash Grove",
             "address-town": "Leeds",
-            "address-postcode": "LS6 2AB",
+            "address-postcode": "ls6 2ab",
         },
         "new-address": {
             "address-line-1": "27 Wilmslow Road",
@@ -146,7 +146,9 @@ def send(portal: Portal, hub: Hub, consent: list[str] | None = None) -> str:
     assert digest, preview.text
     response = portal.post("/report/preview", {"digest": digest.group(1), "consent": consent or []})
     assert response.headers["location"] == "/report/check-answers"
-    portal.get("/report/check-answers")
+    check = portal.get("/report/check-answers").text
+    assert "LS6 2AB" in check, "answers are shown as they will be sent"
+    assert "QQ123456C" in check
     response = portal.post("/report/check-answers")
     location: str = response.headers["location"]
     assert location.endswith("/confirmation"), location

@@ -127,6 +127,18 @@ def answer_problems(
     return []
 
 
+def normalised_answers(
+    event_type: str, payload: Mapping[str, Any], *, clock: Clock
+) -> dict[str, Any] | None:
+    """The answers as they will be sent (postcodes in capitals, NINOs without spaces...), or
+    None if they do not yet make a valid report."""
+    try:
+        model = parse_payload(event_type, payload, today=clock.now().astimezone(UK).date())
+    except (UnknownEventType, ValidationError):
+        return None
+    return model.model_dump(mode="json", exclude_none=True)
+
+
 def _seal(
     uow: UnitOfWork, vault: Vault, account: Account, draft_id: uuid.UUID, answers: Mapping[str, Any]
 ) -> bytes:

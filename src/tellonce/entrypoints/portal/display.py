@@ -171,9 +171,16 @@ def long_date(value: dt.date, language: str) -> str:
 
 
 def answer_lines(
-    question: Question, raw: Mapping[str, str], language: str, _: Gettext
+    question: Question,
+    raw: Mapping[str, str],
+    language: str,
+    _: Gettext,
+    sent: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    """An answer as it reads on "Check your answers"."""
+    """An answer as it reads on "Check your answers": as it will be sent (``sent``, the
+    normalised payload) where the answer is typed text, else as chosen."""
+    if sent is not None and question.path and question.kind in TYPED:
+        return _sent_lines(_at(sent, question.path), _)
     if question.kind is Kind.DATE:
         parsed = parse_date(raw)
         return [long_date(parsed, language) if parsed else _("Not given")]
@@ -185,6 +192,30 @@ def answer_lines(
         return [" ".join(v for v in values if v)]
     lines = [v for v in values if v]
     return lines or [_("Not given")]
+
+
+TYPED = frozenset({Kind.TEXT, Kind.ADDRESS, Kind.CONTACT, Kind.NAME})
+ADDRESS_PARTS = ("line_1", "line_2", "town", "county", "postcode")
+
+
+def _at(data: Mapping[str, Any], path: tuple[str | int, ...]) -> Any:
+    node: Any = data
+    for part in path:
+        if isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return node
+
+
+def _sent_lines(value: Any, _: Gettext) -> list[str]:
+    if isinstance(value, Mapping):
+        if "given_names" in value:
+            return [f"{value['given_names']} {value.get('family_name', '')}".strip()]
+        keys = ADDRESS_PARTS if "line_1" in value else ("email", "phone")
+        lines = [str(value[k]) for k in keys if value.get(k)]
+        return lines or [_("Not given")]
+    return [str(value)] if value else [_("Not given")]
 
 
 def event_title(event_type: str, _: Gettext) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tellonce.entrypoints.portal.i18n import N_
-from tellonce.entrypoints.portal.journeys import address_and_name, family
+from tellonce.entrypoints.portal.journeys import address_and_name, family, marriage
 from tellonce.entrypoints.portal.questions import Question
 
 Pages = Mapping[str, Mapping[str, str]]
@@ -77,7 +77,7 @@ def _journeys() -> dict[str, Journey]:
             N_("Marriage or civil partnership"),
             N_("I have got married or formed a civil partnership"),
             N_("Either of the couple can tell us"),
-            family.MARRIAGE,
+            marriage.MARRIAGE,
         ),
     )
     return {journey.event_type: journey for journey in built}

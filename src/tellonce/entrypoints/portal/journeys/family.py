@@ -1,4 +1,5 @@
-"""Birth, death, and marriage or civil partnership: questions about other people too."""
+"""Birth and death: questions about other people, and the register entry they share with
+marriage."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ CONTACT_HINT = N_(
 )
 
 
-def _registration(event: str) -> tuple[Question, ...]:
+def registration(event: str) -> tuple[Question, ...]:
     """The register entry: reference and district, then the date it was registered."""
     when = ("registered", "yes") if event == "marriage" else None
     hints = {
@@ -71,48 +72,61 @@ RELATIONSHIP_ON_REGISTER = (
 )
 
 
+PARENT_TEXT = (
+    {
+        "name": N_("What is the first parent's name?"),
+        "name_summary": N_("First parent's name"),
+        "relationship": N_("How is the first parent named on the birth register?"),
+        "relationship_summary": N_("First parent is the"),
+        "born": N_("What is the first parent's date of birth? (optional)"),
+        "born_summary": N_("First parent's date of birth"),
+        "nino": N_("What is the first parent's National Insurance number? (optional)"),
+    },
+    {
+        "name": N_("What is the second parent's name?"),
+        "name_summary": N_("Second parent's name"),
+        "relationship": N_("How is the second parent named on the birth register?"),
+        "relationship_summary": N_("Second parent is the"),
+        "born": N_("What is the second parent's date of birth? (optional)"),
+        "born_summary": N_("Second parent's date of birth"),
+        "nino": N_("What is the second parent's National Insurance number? (optional)"),
+    },
+)
+
+
 def _parent(index: int, prefix: str, when: tuple[str, str] | None) -> tuple[Question, ...]:
-    first = index == 0
+    text = PARENT_TEXT[index]
+    slug = f"{prefix}-parent"
     return (
         name(
-            f"{prefix}-parent-name",
-            N_("What is the first parent's name?")
-            if first
-            else N_("What is the second parent's name?"),
+            f"{slug}-name",
+            text["name"],
             ("parents", index, "name"),
-            summary=N_("First parent's name") if first else N_("Second parent's name"),
+            summary=text["name_summary"],
             whose=N_("the parent's"),
             when=when,
         ),
         choice(
-            f"{prefix}-parent-relationship",
-            N_("How is the first parent named on the birth register?")
-            if first
-            else N_("How is the second parent named on the birth register?"),
+            f"{slug}-relationship",
+            text["relationship"],
             ("parents", index, "relationship"),
             RELATIONSHIP_ON_REGISTER,
-            summary=N_("First parent is the") if first else N_("Second parent is the"),
+            summary=text["relationship_summary"],
             missing=N_("Select how the parent is named on the birth register"),
             when=when,
         ),
         date(
-            f"{prefix}-parent-date-of-birth",
-            N_("What is the first parent's date of birth? (optional)")
-            if first
-            else N_("What is the second parent's date of birth? (optional)"),
+            f"{slug}-date-of-birth",
+            text["born"],
             ("parents", index, "date_of_birth"),
             label=N_("Date of birth"),
-            summary=N_("First parent's date of birth")
-            if first
-            else N_("Second parent's date of birth"),
+            summary=text["born_summary"],
             optional=True,
             when=when,
         ),
         nino(
-            f"{prefix}-parent-national-insurance-number",
-            N_("What is the first parent's National Insurance number? (optional)")
-            if first
-            else N_("What is the second parent's National Insurance number? (optional)"),
+            f"{slug}-national-insurance-number",
+            text["nino"],
             ("parents", index, "national_insurance_number"),
             when=when,
         ),
@@ -166,7 +180,7 @@ BIRTH = (
     ),
     *_parent(1, "second", ("second-parent", "yes")),
     address("address", N_("Where does the child live?"), ("address",)),
-    *_registration("birth"),
+    *registration("birth"),
     contact(
         "contact",
         N_("How can organisations contact you? (optional)"),
@@ -239,7 +253,7 @@ DEATH = (
         summary=N_("Marital status"),
         missing=N_("Select their marital status"),
     ),
-    *_registration("death"),
+    *registration("death"),
     name(
         "informant-name", N_("What is your name?"), ("informant", "name"), summary=N_("Your name")
     ),
@@ -263,116 +277,6 @@ DEATH = (
         "informant-contact",
         N_("How can organisations contact you? (optional)"),
         ("informant", "contact"),
-        hint=CONTACT_HINT,
-    ),
-)
-
-
-def _party(index: int, prefix: str) -> tuple[Question, ...]:
-    first = index == 0
-    whose = N_("the first person's") if first else N_("the second person's")
-    return (
-        name(
-            f"{prefix}-name-before",
-            N_("What was the first person's name before?")
-            if first
-            else N_("What was the second person's name before?"),
-            ("parties", index, "name_before"),
-            summary=N_("First person's name before")
-            if first
-            else N_("Second person's name before"),
-            whose=whose,
-        ),
-        choice(
-            f"{prefix}-name-changing",
-            N_("Is the first person changing their name?")
-            if first
-            else N_("Is the second person changing their name?"),
-            None,
-            YES_NO,
-            summary=N_("First person changing name")
-            if first
-            else N_("Second person changing name"),
-            missing=N_("Select yes if they are changing their name"),
-        ),
-        name(
-            f"{prefix}-name-after",
-            N_("What is the first person's new name?")
-            if first
-            else N_("What is the second person's new name?"),
-            ("parties", index, "name_after"),
-            summary=N_("First person's new name") if first else N_("Second person's new name"),
-            whose=whose,
-            when=(f"{prefix}-name-changing", "yes"),
-        ),
-        date(
-            f"{prefix}-date-of-birth",
-            N_("What is the first person's date of birth?")
-            if first
-            else N_("What is the second person's date of birth?"),
-            ("parties", index, "date_of_birth"),
-            label=N_("Date of birth"),
-            summary=N_("First person's date of birth")
-            if first
-            else N_("Second person's date of birth"),
-        ),
-        nino(
-            f"{prefix}-national-insurance-number",
-            N_("What is the first person's National Insurance number? (optional)")
-            if first
-            else N_("What is the second person's National Insurance number? (optional)"),
-            ("parties", index, "national_insurance_number"),
-        ),
-    )
-
-
-MARRIAGE = (
-    choice(
-        "kind",
-        N_("Was it a marriage or a civil partnership?"),
-        ("kind",),
-        (Option("marriage", N_("Marriage")), Option("civil-partnership", N_("Civil partnership"))),
-        summary=N_("Marriage or civil partnership"),
-        missing=N_("Select marriage or civil partnership"),
-    ),
-    date(
-        "date",
-        N_("What was the date of the ceremony?"),
-        ("date",),
-        label=N_("Date of the ceremony"),
-        hint=RECENT_DATE_HINT,
-    ),
-    text(
-        "place",
-        N_("Where did it take place?"),
-        ("place",),
-        summary=N_("Place"),
-        missing=N_("Enter where it took place"),
-        hint=N_("The venue or the registration district"),
-    ),
-    *_party(0, "first"),
-    *_party(1, "second"),
-    address(
-        "address",
-        N_("What is the couple's address? (optional)"),
-        ("address",),
-        hint=N_("Leave this blank if you do not live together."),
-        optional=True,
-    ),
-    choice(
-        "registered",
-        N_("Has it been registered?"),
-        None,
-        YES_NO,
-        summary=N_("Registered"),
-        missing=N_("Select yes if it has been registered"),
-        hint=N_("Marriages and civil partnerships are usually registered on the day."),
-    ),
-    *_registration("marriage"),
-    contact(
-        "contact",
-        N_("How can organisations contact you? (optional)"),
-        ("contact",),
         hint=CONTACT_HINT,
     ),
 )

@@ -23,6 +23,7 @@ from tellonce.entrypoints.portal.routes.flow import continue_url, current_plan
 from tellonce.entrypoints.portal.routes.report import error_context
 from tellonce.entrypoints.portal.security import AccountDep, PortalDep, PostedDep
 from tellonce.entrypoints.portal.state import JourneyState, last_answer_url, question_url
+from tellonce.service_layer.portal_drafts import normalised_answers
 from tellonce.service_layer.reporting import (
     IdempotencyRequest,
     ReportSubmission,
@@ -227,10 +228,11 @@ def check_answers(request: Request, portal: PortalDep, account: AccountDep) -> R
         return redirect(next_step)
     language = language_of(request)
     _ = portal.gettext(language)
+    sent = normalised_answers(state.event_type, state.payload(), clock=portal.hub.clock)
     answers = [
         Row(
             _(q.summary),
-            tuple(answer_lines(q, state.pages.get(q.slug, {}), language, _)),
+            tuple(answer_lines(q, state.pages.get(q.slug, {}), language, _, sent)),
             change_url=question_url(state, q) + "?change=1",
         )
         for q in state.questions()
