@@ -38,7 +38,24 @@ hypothesis.settings.load_profile("tellonce")
 POSTGRES_ADMIN_URL = os.environ.get(
     "TELLONCE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-SHARED_TESTDATA = Path(__file__).resolve().parents[2] / "shared" / "testdata"
+
+
+def _shared_testdata() -> Path:
+    """Other projects' test vectors live beside the checkout in ``../shared/testdata`` (read
+    there, never copied in). A clone elsewhere can point at them with TELLONCE_SHARED_TESTDATA;
+    the workplace's fixed location is the last resort."""
+    candidates = [
+        os.environ.get("TELLONCE_SHARED_TESTDATA"),
+        str(Path(__file__).resolve().parents[2] / "shared" / "testdata"),
+        "/work/shared/testdata",
+    ]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_dir():
+            return Path(candidate)
+    return Path(candidates[1] or "")
+
+
+SHARED_TESTDATA = _shared_testdata()
 CATALOGUE_DIR = Path(__file__).resolve().parents[1] / "catalogue"
 
 

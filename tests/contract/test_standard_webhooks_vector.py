@@ -5,15 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tellonce.adapters.webhooks import generate_secret, sign, signature_header, signed_headers
+from tests.conftest import SHARED_TESTDATA
 
-TESTDATA = Path(__file__).resolve().parents[3] / "shared" / "testdata"
+TESTDATA = SHARED_TESTDATA
 
 
 @pytest.fixture(scope="module")

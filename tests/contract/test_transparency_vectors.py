@@ -47,8 +47,9 @@ from tellonce.domain.transparency.tiles import (
     encode_entry_bundle,
     tiles_from_leaf_hashes,
 )
+from tests.conftest import SHARED_TESTDATA
 
-TESTDATA = Path(__file__).resolve().parents[2].parent / "shared" / "testdata"
+TESTDATA = SHARED_TESTDATA
 MERKLE = TESTDATA / "rfc6962-merkle"
 TESSERA = TESTDATA / "tessera-log"
 
