@@ -303,3 +303,17 @@ def test_messages_show_what_recipients_did(portal: Portal, hub: Hub) -> None:
     assert f"has received your report {reference}" in page
     tracking = portal.get(f"/reports/{reference}").text
     assert "They confirmed they received it" in tracking
+
+
+def test_signing_out_ends_the_session_everywhere(portal: Portal) -> None:
+    portal.sign_in("leaver")
+    token = portal.client.cookies.get("tellonce_session")
+    assert token
+    assert portal.get("/reports").status_code == 200
+    portal.get("/reports")
+    assert portal.post("/sign-out").status_code == 303
+    # The same token, replayed from anywhere, no longer works: in the portal or the API.
+    portal.client.cookies.set("tellonce_session", token)
+    assert portal.get("/reports").status_code == 303
+    api = portal.client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 401

@@ -70,6 +70,13 @@ def authenticate_citizen(token: str, *, uow: UnitOfWork, clock: Clock) -> Accoun
     return account
 
 
+def end_session(token: str, *, uow: UnitOfWork) -> None:
+    """Sign out: the session stops working at once, not only in this browser."""
+    with uow:
+        uow.accounts.end_session(_hash(token))
+        uow.commit()
+
+
 def create_recipient_key(
     recipient_id: str, environment: str, label: str | None, *, uow: UnitOfWork, clock: Clock
 ) -> IssuedKey:

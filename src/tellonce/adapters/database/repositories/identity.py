@@ -108,6 +108,9 @@ class SqlAccountRepository:
         ).one_or_none()
         return Account(row.id, row.person_id) if row else None
 
+    def end_session(self, token_hash: bytes) -> None:
+        self._connection.execute(sa.delete(sessions).where(sessions.c.token_hash == token_hash))
+
 
 class SqlRecipientKeyRepository:
     def __init__(self, connection: sa.Connection) -> None:

@@ -20,7 +20,7 @@ from tellonce.entrypoints.portal.security import (
     PostedDep,
     safe_next,
 )
-from tellonce.service_layer.identity import start_session
+from tellonce.service_layer.identity import end_session, start_session
 from tellonce.service_layer.your_data import agreements_in_force
 
 router = APIRouter(include_in_schema=False)
@@ -58,7 +58,14 @@ def sign_in(request: Request, portal: PortalDep, form: PostedDep) -> Response:
 
 
 @router.post("/sign-out")
-def sign_out(portal: PortalDep, form: PostedDep) -> RedirectResponse:  # noqa: ARG001 - CSRF checked
+def sign_out(
+    request: Request,
+    portal: PortalDep,
+    form: PostedDep,  # noqa: ARG001 - CSRF checked
+) -> RedirectResponse:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        end_session(token, uow=portal.hub.uow())
     response = redirect("/signed-out")
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(DRAFT_COOKIE, path="/")
