@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # ports.py imports this module's repository Protocol at run t
 
 
 @dataclass(frozen=True, slots=True)
-class DisclosureRecord:
+class PastDisclosure:
     """One disclosure of the citizen's data, with the agreement version it was made under."""
 
     id: uuid.UUID
@@ -68,12 +68,12 @@ class ConsentChoice:
 
 @dataclass(frozen=True, slots=True)
 class YourData:
-    disclosures: tuple[DisclosureRecord, ...]
+    disclosures: tuple[PastDisclosure, ...]
     consents: tuple[ConsentChoice, ...]
 
 
 class YourDataRepository(Protocol):
-    def disclosures_for_account(self, account_id: uuid.UUID) -> Sequence[DisclosureRecord]: ...
+    def disclosures_for_account(self, account_id: uuid.UUID) -> Sequence[PastDisclosure]: ...
     def consents_for_account(self, account_id: uuid.UUID) -> Sequence[ConsentChoice]: ...
 
 

@@ -16,14 +16,14 @@ from tellonce.adapters.database.schema import (
     reports,
 )
 from tellonce.domain.catalogue import Agreement
-from tellonce.service_layer.your_data import ConsentChoice, DisclosureRecord
+from tellonce.service_layer.your_data import ConsentChoice, PastDisclosure
 
 
 class SqlYourDataRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
-    def disclosures_for_account(self, account_id: uuid.UUID) -> list[DisclosureRecord]:
+    def disclosures_for_account(self, account_id: uuid.UUID) -> list[PastDisclosure]:
         rows = self._connection.execute(
             sa.select(
                 disclosures,
@@ -70,9 +70,9 @@ class SqlYourDataRepository:
         return [_consent(row) for row in rows]
 
 
-def _disclosure(row: sa.RowMapping) -> DisclosureRecord:
+def _disclosure(row: sa.RowMapping) -> PastDisclosure:
     agreement = agreement_from_json(row["definition"])
-    return DisclosureRecord(
+    return PastDisclosure(
         id=row["id"],
         report_reference=row["reference"],
         event_type=row["event_type"],

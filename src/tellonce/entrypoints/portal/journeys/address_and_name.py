@@ -16,11 +16,6 @@ from tellonce.entrypoints.portal.journeys.builders import (
 )
 from tellonce.entrypoints.portal.questions import Option
 
-CONTACT_HINT = N_(
-    "Only organisations that need to contact you about this report will see these. "
-    "Leave them blank if you would rather they wrote to you."
-)
-
 CHANGE_OF_ADDRESS = (
     name("name", N_("What is your name?"), ("person", "name")),
     date(
@@ -54,12 +49,7 @@ CHANGE_OF_ADDRESS = (
         label=N_("Move date"),
         hint=N_("For example, 27 3 2026. You can tell us up to 3 months before you move."),
     ),
-    contact(
-        "contact",
-        N_("How can organisations contact you? (optional)"),
-        ("contact",),
-        hint=CONTACT_HINT,
-    ),
+    contact(),
 )
 
 EVIDENCE = (
@@ -117,10 +107,5 @@ CHANGE_OF_NAME = (
         width="govuk-input--width-20",
         spellcheck=False,
     ),
-    contact(
-        "contact",
-        N_("How can organisations contact you? (optional)"),
-        ("contact",),
-        hint=CONTACT_HINT,
-    ),
+    contact(),
 )

@@ -174,14 +174,21 @@ def choice(
     )
 
 
-def contact(slug: str, heading: str, path: Path, *, hint: str) -> Question:
+CONTACT_HINT = N_(
+    "Only organisations that need to contact you about this report will see these. "
+    "Leave them blank if you would rather they wrote to you."
+)
+
+
+def contact(slug: str = "contact", path: Path = ("contact",)) -> Question:
+    """The optional last question of every journey: how organisations can reach the reporter."""
     return Question(
         slug,
         Kind.CONTACT,
-        heading,
+        N_("How can organisations contact you? (optional)"),
         path,
         N_("Contact details"),
-        hint=hint,
+        hint=CONTACT_HINT,
         optional=True,
         inputs=inputs_for(Kind.CONTACT, "", None),
     )

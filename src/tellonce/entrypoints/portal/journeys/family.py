@@ -18,11 +18,6 @@ from tellonce.entrypoints.portal.journeys.builders import (
 )
 from tellonce.entrypoints.portal.questions import Option, Question
 
-CONTACT_HINT = N_(
-    "Only organisations that need to contact you about this report will see these. "
-    "Leave them blank if you would rather they wrote to you."
-)
-
 
 def registration(event: str) -> tuple[Question, ...]:
     """The register entry: reference and district, then the date it was registered."""
@@ -181,12 +176,7 @@ BIRTH = (
     *_parent(1, "second", ("second-parent", "yes")),
     address("address", N_("Where does the child live?"), ("address",)),
     *registration("birth"),
-    contact(
-        "contact",
-        N_("How can organisations contact you? (optional)"),
-        ("contact",),
-        hint=CONTACT_HINT,
-    ),
+    contact(),
 )
 
 MARITAL_STATUS = (
@@ -273,10 +263,5 @@ DEATH = (
         hint=N_("Organisations dealing with their estate may write to you here."),
         optional=True,
     ),
-    contact(
-        "informant-contact",
-        N_("How can organisations contact you? (optional)"),
-        ("informant", "contact"),
-        hint=CONTACT_HINT,
-    ),
+    contact("informant-contact", ("informant", "contact")),
 )

@@ -14,7 +14,7 @@ from tellonce.entrypoints.portal.journeys.builders import (
     nino,
     text,
 )
-from tellonce.entrypoints.portal.journeys.family import CONTACT_HINT, registration
+from tellonce.entrypoints.portal.journeys.family import registration
 from tellonce.entrypoints.portal.questions import Option, Question
 
 PARTY_TEXT = (
@@ -130,10 +130,5 @@ MARRIAGE = (
         hint=N_("Marriages and civil partnerships are usually registered on the day."),
     ),
     *registration("marriage"),
-    contact(
-        "contact",
-        N_("How can organisations contact you? (optional)"),
-        ("contact",),
-        hint=CONTACT_HINT,
-    ),
+    contact(),
 )
