@@ -11,7 +11,7 @@ from tellonce.adapters import dev_secrets
 from tellonce.adapters.clock import SystemClock
 from tellonce.adapters.database.engine import create_database_engine
 from tellonce.adapters.database.unit_of_work import SqlUnitOfWork
-from tellonce.adapters.notifier import build_notifier
+from tellonce.adapters.notifier import GovukNotifyNotifier, LocalOutboxNotifier, build_notifier
 from tellonce.adapters.push import WebhookPusher
 from tellonce.adapters.signing import Ed25519NoteSigner
 from tellonce.adapters.vault import AesGcmVault
@@ -22,7 +22,6 @@ from tellonce.service_layer.delivery import DeliveryService
 from tellonce.service_layer.disclosure_events import EventBuilder
 from tellonce.service_layer.log_reads import LogReads
 from tellonce.service_layer.log_sequencer import LEASE_FOR, Sequencer
-from tellonce.service_layer.notifications import Notifier
 from tellonce.service_layer.ports import Clock, Pusher, UnitOfWork, Vault
 
 
@@ -38,7 +37,8 @@ class Hub:
     log_signer: Ed25519NoteSigner = field(init=False)  # the transparency log's identity
     log_tiles: TileCache = field(init=False)  # tiles' hashes shared by proof requests
     log_reads: LogReads = field(init=False)  # proofs, from that cache
-    notifier: Notifier = field(init=False)  # tells citizens when recipients act
+    # Tells citizens when recipients act; the local outbox also feeds the portal's Messages page.
+    notifier: LocalOutboxNotifier | GovukNotifyNotifier = field(init=False)
 
     def __post_init__(self) -> None:
         self.events = EventBuilder(self.vault, self.settings.public_url)

@@ -18,7 +18,6 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from tellonce.adapters.notifier import build_notifier
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.portal.context import Portal
 from tellonce.entrypoints.portal.i18n import LANGUAGES, load_translations
@@ -40,7 +39,7 @@ def install_portal(app: FastAPI, hub: Hub) -> None:
         hub=hub,
         environments={lang: build_environment(t) for lang, t in translations.items()},
         translations=translations,
-        inbox=build_notifier(hub.settings, hub.clock),
+        inbox=hub.notifier,
     )
     app.state.portal = portal
     if not (GOVUK_ASSETS / "govuk-frontend.min.css").exists():
