@@ -23,7 +23,6 @@ from tellonce.domain.transparency.errors import ProofError, TileError, Transpare
 from tellonce.domain.transparency.merkle import (
     EMPTY_ROOT,
     consistency_proof,
-    inclusion_proof,
     range_hash,
     verify_consistency,
 )
@@ -148,7 +147,7 @@ class LogReads:
         if not 0 <= index < size:
             raise InvalidInput([FieldProblem(("index",), f"Give an index below the size {size}")])
         with self._hashes(size) as hashes:
-            return ProofAnswer(index, size, tuple(inclusion_proof(index, size, hashes.hash_at)))
+            return ProofAnswer(index, size, tuple(hashes.inclusion_proof(index)))
 
     def consistency_proof(self, first: int, second: int | None = None) -> ProofAnswer:
         """RFC 9162 consistency proof from tree size ``first`` to ``second`` (default: latest)."""

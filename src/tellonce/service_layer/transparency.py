@@ -18,7 +18,6 @@ from tellonce.domain.routing import RoutingPlan
 from tellonce.domain.transparency import entries
 from tellonce.domain.transparency.checkpoints import Checkpoint
 from tellonce.domain.transparency.entries import COMMITMENT_KEY_PURPOSE, Commitment, EntryKind
-from tellonce.domain.transparency.merkle import inclusion_proof
 from tellonce.domain.transparency.notes import parse_note
 from tellonce.domain.transparency.receipts import build_receipt
 from tellonce.domain.transparency.report_receipts import ReceiptItem, ReportReceipt
@@ -213,7 +212,7 @@ def receipt_for_report(
         items = []
         for entry in logged:
             assert entry.leaf_index is not None  # checked above
-            proof = inclusion_proof(entry.leaf_index, latest.size, hashes.hash_at)
+            proof = hashes.inclusion_proof(entry.leaf_index)
             receipt = build_receipt(entry.leaf_index, proof, latest.note)
             key = keys.get(entry.person_id) if entry.person_id else None
             items.append(ReceiptItem(entry.entry, receipt, key))

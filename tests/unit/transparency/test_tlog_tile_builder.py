@@ -177,7 +177,32 @@ def test_cached_tile_hashes_give_the_same_proofs_at_any_older_size(
     for leaf in leaves(older):
         tree.append_leaf_hash(leaf)
     assert inclusion_proof(index, older, hashes.hash_at) == tree.inclusion_proof(index)
+    assert hashes.inclusion_proof(index) == tree.inclusion_proof(index)
     assert len(cache) <= 4
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 3_000), st.data())
+def test_the_tiled_inclusion_proof_matches_the_reference_for_every_leaf_and_size(
+    size: int, data: st.DataObject
+) -> None:
+    store = Store()
+    store.save(TileBuilder().append(leaves(size)))
+    cache = TileCache(max_tiles=8)
+    older = data.draw(st.integers(1, size))
+    hashes = CachedTileHashes(older, store.read, cache)
+    for index in data.draw(st.lists(st.integers(0, older - 1), min_size=1, max_size=20)):
+        assert hashes.inclusion_proof(index) == inclusion_proof(index, older, hashes.hash_at)
+    with pytest.raises(ProofError):
+        hashes.inclusion_proof(older)
+
+
+def test_the_tiled_inclusion_proof_refuses_a_tile_that_lost_hashes() -> None:
+    store = Store()
+    store.save(TileBuilder().append(leaves(600)))
+    hashes = CachedTileHashes(600, lambda tile: store.read(tile)[:-32], TileCache())
+    with pytest.raises(TileError):
+        hashes.inclusion_proof(3)
 
 
 def test_the_tile_cache_keeps_each_width_apart_and_evicts_the_oldest() -> None:
