@@ -6,6 +6,7 @@ both sees one ``id`` and can drop the duplicate.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "uk.tellonce.disclosure."
 OVERDUE_TYPE = "uk.tellonce.disclosure.overdue"
+CONSENT_WITHDRAWN_TYPE = "uk.tellonce.disclosure.consent-withdrawn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +94,41 @@ def overdue_event(
             "acknowledge_by": _time(acknowledge_by),
             "reminder": chase,
             "links": _links(api, disclosure_id),
+        },
+    }
+
+
+def consent_withdrawn_message_id(disclosure_id: uuid.UUID) -> str:
+    """One notice per disclosure, with the same id pushed and in the feed, so a recipient
+    using both drops the second as a duplicate."""
+    return str(uuid.uuid5(disclosure_id, "consent-withdrawn"))
+
+
+def consent_withdrawn_event(
+    disclosure_id: uuid.UUID,
+    agreement_id: str,
+    agreement_version: int,
+    withdrawn_at: datetime,
+    *,
+    hub_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The person withdrew the consent a delivered disclosure was made under: stop using the
+    data for that purpose (UK GDPR Art. 7(3)). Carries no personal data."""
+    api = f"{hub_url}/api/v1"
+    return {
+        "specversion": SPEC_VERSION,
+        "id": consent_withdrawn_message_id(disclosure_id),
+        "source": hub_url,
+        "type": CONSENT_WITHDRAWN_TYPE,
+        "subject": str(disclosure_id),
+        "time": _time(now),
+        "datacontenttype": "application/json",
+        "data": {
+            "disclosure_id": str(disclosure_id),
+            "agreement": {"id": agreement_id, "version": agreement_version},
+            "withdrawn_at": _time(withdrawn_at),
+            "links": _links(api, str(disclosure_id)),
         },
     }
 

@@ -17,6 +17,7 @@ class DisclosureState(StrEnum):
     OVERDUE = "overdue"  # not acknowledged by the agreement's deadline
     DEAD_LETTERED = "dead-lettered"  # pushing gave up; an administrator can replay it
     ENDPOINT_DISABLED = "endpoint-disabled"  # the recipient's endpoint answered 410 Gone
+    WITHDRAWN = "withdrawn"  # consent withdrawn before the data left: never sent
 
 
 INITIAL_STATE = DisclosureState.QUEUED
@@ -63,3 +64,10 @@ def on_acknowledged(state: DisclosureState) -> DisclosureState:
 
 def on_overdue(state: DisclosureState) -> DisclosureState:
     return DisclosureState.OVERDUE if state in AWAITING_ACKNOWLEDGEMENT else state
+
+
+def on_consent_withdrawn(state: DisclosureState) -> DisclosureState:
+    """The citizen withdrew the consent a disclosure was made under. One not yet in the
+    recipient's hands is never sent; one already there keeps its state (the recipient is
+    told to stop using the data: withdrawal does not undo what was lawful before it)."""
+    return DisclosureState.WITHDRAWN if state in UNDELIVERED else state

@@ -32,6 +32,11 @@ def _own(uow: UnitOfWork, recipient_id: str, disclosure_id: uuid.UUID) -> Disclo
     # Another recipient's disclosure is "not found": we do not confirm it exists.
     if record is None or record.recipient_id != recipient_id:
         raise NotFound("There is no disclosure with that id for this recipient")
+    if record.state == DisclosureState.WITHDRAWN:
+        raise Conflict(
+            "The person withdrew their consent before this disclosure was sent, "
+            "so there is nothing to acknowledge"
+        )
     return record
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tellonce.domain.backoff import DeliveryVerdict, RetrySchedule
-from tellonce.domain.cloudevents import overdue_event
+from tellonce.domain.cloudevents import consent_withdrawn_event, overdue_event
 from tellonce.domain.deadlines import acknowledgement_due
 from tellonce.domain.disclosures import DisclosureState, on_overdue
 from tellonce.service_layer.disclosure_events import EventBuilder, encode
 from tellonce.service_layer.ports import (
+    CONSENT_WITHDRAWN_KIND,
     AttemptRecord,
     ClaimedMessage,
     Clock,
@@ -68,10 +69,10 @@ class DeliveryRound:
 
 async def deliver_due(service: DeliveryService) -> DeliveryRound:
     """Claim one batch of due messages, push them concurrently, and record the outcomes."""
-    claimed = await asyncio.to_thread(_claim, service)
+    claimed, withdrawn = await asyncio.to_thread(_claim, service)
     if not claimed:
         return DeliveryRound(claimed=0)
-    built = await asyncio.to_thread(_build, service, claimed)
+    built = await asyncio.to_thread(_build, service, claimed, withdrawn)
     sendable = [(message, webhook) for message, webhook in built if webhook is not None]
     results = await service.pusher.send_many([webhook for _, webhook in sendable])
     # Messages that could not be built (no outcome) are settled as failures: dead-lettered.
@@ -79,17 +80,24 @@ async def deliver_due(service: DeliveryService) -> DeliveryRound:
     return await asyncio.to_thread(_settle, service, claimed, outcomes)
 
 
-def _claim(service: DeliveryService) -> list[ClaimedMessage]:
+def _claim(
+    service: DeliveryService,
+) -> tuple[list[ClaimedMessage], Mapping[uuid.UUID, datetime]]:
+    """Claim due messages; for consent-withdrawn notices, also when each was withdrawn."""
     now = service.clock.now()
     with service.uow_factory() as uow:
         claimed = uow.deliveries.claim(now, service.owner, now + service.lease, service.batch_size)
         service.events.load_terms(uow, [m.disclosure for m in claimed])
+        notices = [m.disclosure.id for m in claimed if m.kind == CONSENT_WITHDRAWN_KIND]
+        withdrawn = uow.consents.withdrawn_at(notices)
         uow.commit()
-    return claimed
+    return claimed, withdrawn
 
 
 def _build(
-    service: DeliveryService, claimed: list[ClaimedMessage]
+    service: DeliveryService,
+    claimed: list[ClaimedMessage],
+    withdrawn: Mapping[uuid.UUID, datetime],
 ) -> list[tuple[ClaimedMessage, OutgoingWebhook | None]]:
     built: list[tuple[ClaimedMessage, OutgoingWebhook | None]] = []
     now = service.clock.now()
@@ -99,7 +107,16 @@ def _build(
                 service.vault.open_secret(sealed, message.disclosure.recipient_id.encode()).decode()
                 for sealed in message.sealed_secrets
             )
-            if message.kind == "overdue":
+            if message.kind == CONSENT_WITHDRAWN_KIND:
+                event = consent_withdrawn_event(
+                    message.disclosure.id,
+                    message.disclosure.agreement_id,
+                    message.disclosure.agreement_version,
+                    withdrawn.get(message.disclosure.id, now),
+                    hub_url=service.hub_url,
+                    now=now,
+                )
+            elif message.kind == "overdue":
                 event = overdue_event(
                     message.message_id,
                     str(message.disclosure.id),

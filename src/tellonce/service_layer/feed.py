@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tellonce.domain.cloudevents import consent_withdrawn_event
 from tellonce.domain.deadlines import acknowledgement_due
 from tellonce.domain.errors import FieldProblem, InvalidInput
 from tellonce.service_layer.disclosure_events import EventBuilder
@@ -57,9 +58,7 @@ def read_feed(
 ) -> FeedPage:
     """A page of the recipient's feed. Fetching a disclosure counts as delivering it."""
     after = decode_cursor(cursor)
-    with uow_factory() as uow:
-        uow.disclosures.assign_feed_positions()
-        uow.commit()
+    _assign_positions(uow_factory)
     with uow_factory() as uow:
         records = uow.disclosures.feed(recipient_id, after, limit + 1, unacknowledged_only)
         page = records[:limit]
@@ -83,3 +82,41 @@ def _mark_fetched(
     )
     uow.deliveries.drop_pending_pushes([r.id for r in fresh], now)
     record_delivered(uow, fresh, now)
+
+
+def read_withdrawals(
+    recipient_id: str,
+    cursor: str | None,
+    *,
+    limit: int,
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    hub_url: str,
+) -> FeedPage:
+    """The recipient's delivered disclosures whose consent was withdrawn, as the same
+    ``consent-withdrawn`` notices that are pushed, in feed order behind the same cursor."""
+    after = decode_cursor(cursor)
+    _assign_positions(uow_factory)
+    with uow_factory() as uow:
+        withdrawn = uow.consents.withdrawn_after_delivery(recipient_id, after, limit + 1)
+    page = withdrawn[:limit]
+    now = clock.now()
+    built = [
+        consent_withdrawn_event(
+            w.disclosure_id,
+            w.agreement_id,
+            w.agreement_version,
+            w.withdrawn_at,
+            hub_url=hub_url,
+            now=now,
+        )
+        for w in page
+    ]
+    last = page[-1].feed_position if page else after
+    return FeedPage(built, encode_cursor(last), has_more=len(withdrawn) > limit)
+
+
+def _assign_positions(uow_factory: UnitOfWorkFactory) -> None:
+    with uow_factory() as uow:
+        uow.disclosures.assign_feed_positions()
+        uow.commit()

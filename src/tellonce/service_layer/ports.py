@@ -224,7 +224,7 @@ class ClaimedMessage:
 
     queue_id: int
     message_id: str
-    kind: str  # "disclosure" or "overdue"
+    kind: str  # "disclosure", "overdue" or "consent-withdrawn"
     attempts: int
     endpoint_url: str
     sealed_secrets: tuple[bytes, ...]
@@ -290,6 +290,55 @@ class DeliveryRepository(Protocol):
         self, disclosure_ids: Sequence[uuid.UUID] | None, now: datetime
     ) -> list[uuid.UUID]: ...
     def stuck(self) -> list[DisclosureRecord]: ...
+    def in_flight(self, disclosure_id: uuid.UUID, now: datetime) -> bool:
+        """Whether a worker holds a lease on a message for this disclosure right now."""
+        ...
+
+
+CONSENT_WITHDRAWN_KIND = "consent-withdrawn"  # the delivery queue's kind for the notice
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentRecord:
+    """A consent choice as the withdrawal needs it."""
+
+    id: uuid.UUID
+    report_id: uuid.UUID
+    person_id: uuid.UUID
+    recipient_id: str
+    agreement_id: str
+    agreement_version: int
+    decision: str  # "granted" or "refused"
+    withdrawn_at: datetime | None
+    disclosure_id: uuid.UUID | None  # the disclosure made under it, if it was granted
+
+
+@dataclass(frozen=True, slots=True)
+class WithdrawnDisclosure:
+    """A delivered disclosure whose consent was withdrawn: what the recipient is told."""
+
+    disclosure_id: uuid.UUID
+    agreement_id: str
+    agreement_version: int
+    withdrawn_at: datetime
+    feed_position: int
+
+
+class ConsentRepository(Protocol):
+    def for_account(self, consent_id: uuid.UUID, account_id: uuid.UUID) -> ConsentRecord | None:
+        """The consent, only if it belongs to one of the account's reports."""
+        ...
+
+    def withdraw(self, consent_id: uuid.UUID, now: datetime) -> None: ...
+    def withdrawn_at(self, disclosure_ids: Sequence[uuid.UUID]) -> Mapping[uuid.UUID, datetime]:
+        """When the consent behind each of these disclosures was withdrawn (if it was)."""
+        ...
+
+    def withdrawn_after_delivery(
+        self, recipient_id: str, after: int, limit: int
+    ) -> list[WithdrawnDisclosure]:
+        """The recipient's delivered disclosures whose consent was withdrawn, in feed order."""
+        ...
 
 
 class DisclosureRepository(Protocol):
@@ -368,6 +417,7 @@ class UnitOfWork(Protocol):
     log: TransparencyLogRepository
     portal_drafts: PortalDraftRepository
     your_data: YourDataRepository
+    consents: ConsentRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -72,9 +72,23 @@ class YourData:
     consents: tuple[ConsentChoice, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class SealedReport:
+    """A report as stored: its details sealed under the subject's data key."""
+
+    id: uuid.UUID
+    reference: str
+    event_type: str
+    schema_version: int
+    submitted_at: datetime
+    subject_person_id: uuid.UUID
+    sealed_payload: bytes
+
+
 class YourDataRepository(Protocol):
     def disclosures_for_account(self, account_id: uuid.UUID) -> Sequence[PastDisclosure]: ...
     def consents_for_account(self, account_id: uuid.UUID) -> Sequence[ConsentChoice]: ...
+    def sealed_reports(self, account_id: uuid.UUID) -> Sequence[SealedReport]: ...
 
 
 def data_for_account(account: Account, uow: UnitOfWork) -> YourData:

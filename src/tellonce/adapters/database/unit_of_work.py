@@ -8,6 +8,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from tellonce.adapters.database.repositories.catalogue import SqlCatalogueRepository
+from tellonce.adapters.database.repositories.consents import SqlConsentRepository
 from tellonce.adapters.database.repositories.delivery import (
     SqlDeliveryRepository,
     SqlDisclosureRepository,
@@ -27,6 +28,7 @@ from tellonce.service_layer.log_ports import TransparencyLogRepository
 from tellonce.service_layer.ports import (
     AccountRepository,
     CatalogueRepository,
+    ConsentRepository,
     DeliveryRepository,
     DisclosureRepository,
     EndpointRepository,
@@ -52,6 +54,7 @@ class SqlUnitOfWork:
     log: TransparencyLogRepository
     portal_drafts: PortalDraftRepository
     your_data: YourDataRepository
+    consents: ConsentRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -73,6 +76,7 @@ class SqlUnitOfWork:
         self.log = SqlTransparencyLogRepository(connection)
         self.portal_drafts = SqlPortalDraftRepository(connection)
         self.your_data = SqlYourDataRepository(connection)
+        self.consents = SqlConsentRepository(connection)
         return self
 
     def __exit__(

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.api import problems
-from tellonce.entrypoints.api.routes import demo, recipients, reports, schemas
+from tellonce.entrypoints.api.routes import demo, recipients, reports, schemas, your_data
 from tellonce.entrypoints.api.routes import log as log_routes
 from tellonce.entrypoints.log_sequencer import run_log_sequencer
 from tellonce.entrypoints.portal.app import install_portal
@@ -56,6 +56,7 @@ def create_app(hub: Hub, *, background: bool = False) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(schemas.router)
     app.include_router(recipients.router)
+    app.include_router(your_data.router)
     app.include_router(log_routes.router)
     if hub.settings.allows_demo_sign_in:
         app.include_router(demo.router)

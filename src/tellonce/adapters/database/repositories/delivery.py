@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from tellonce.adapters.database.schema import (
+    consent_records,
     delivery_attempts,
     delivery_queue,
     disclosures,
@@ -288,6 +289,15 @@ class SqlDeliveryRepository:
         )
         return [_record(row) for row in rows]
 
+    def in_flight(self, disclosure_id: uuid.UUID, now: datetime) -> bool:
+        # FOR UPDATE: a worker's claim (SKIP LOCKED) cannot take these rows until we are done.
+        leases = self._connection.execute(
+            sa.select(delivery_queue.c.lease_expires_at)
+            .where(delivery_queue.c.disclosure_id == disclosure_id)
+            .with_for_update()
+        ).scalars()
+        return any(lease is not None and lease >= now for lease in leases)
+
 
 class SqlDisclosureRepository:
     def __init__(self, connection: sa.Connection) -> None:
@@ -409,6 +419,13 @@ class SqlDisclosureRepository:
             .where(
                 disclosures.c.recipient_id == recipient_id,
                 disclosures.c.feed_position > after,
+                # Consent withdrawn: the data is not served again (the notice says so instead).
+                disclosures.c.state != DisclosureState.WITHDRAWN.value,
+                ~sa.exists().where(
+                    consent_records.c.report_id == disclosures.c.report_id,
+                    consent_records.c.agreement_id == disclosures.c.agreement_id,
+                    consent_records.c.withdrawn_at.is_not(None),
+                ),
             )
             .order_by(disclosures.c.feed_position)
             .limit(limit)

@@ -16,7 +16,7 @@ from tellonce.adapters.database.schema import (
     reports,
 )
 from tellonce.domain.catalogue import Agreement
-from tellonce.service_layer.your_data import ConsentChoice, PastDisclosure
+from tellonce.service_layer.your_data import ConsentChoice, PastDisclosure, SealedReport
 
 
 class SqlYourDataRepository:
@@ -68,6 +68,22 @@ class SqlYourDataRepository:
             .order_by(consent_records.c.recorded_at.desc(), recipients.c.name)
         ).mappings()
         return [_consent(row) for row in rows]
+
+    def sealed_reports(self, account_id: uuid.UUID) -> list[SealedReport]:
+        rows = self._connection.execute(
+            sa.select(
+                reports.c.id,
+                reports.c.reference,
+                reports.c.event_type,
+                reports.c.schema_version,
+                reports.c.submitted_at,
+                reports.c.subject_person_id,
+                reports.c.sealed_payload,
+            )
+            .where(reports.c.account_id == account_id)
+            .order_by(reports.c.submitted_at.desc())
+        )
+        return [SealedReport(*row) for row in rows]
 
 
 def _disclosure(row: sa.RowMapping) -> PastDisclosure:

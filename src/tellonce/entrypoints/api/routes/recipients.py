@@ -14,7 +14,7 @@ from tellonce.service_layer.acknowledgement import (
     acknowledge,
     report_outcome,
 )
-from tellonce.service_layer.feed import MAX_PAGE, read_feed
+from tellonce.service_layer.feed import MAX_PAGE, read_feed, read_withdrawals
 
 router = APIRouter(prefix="/api/v1", tags=["recipients"])
 
@@ -62,8 +62,21 @@ def feed(
     recipient: RecipientDep,
     after: Annotated[str | None, Query(max_length=100, description="A next_cursor")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
-    state: Annotated[Literal["all", "unacknowledged"], Query()] = "all",
+    state: Annotated[
+        Literal["all", "unacknowledged", "consent-withdrawn"],
+        Query(description="consent-withdrawn: notices for disclosures whose consent was withdrawn"),
+    ] = "all",
 ) -> FeedOut:
+    if state == "consent-withdrawn":
+        page = read_withdrawals(
+            recipient,
+            after,
+            limit=limit,
+            uow_factory=hub.uow,
+            clock=hub.clock,
+            hub_url=hub.settings.public_url,
+        )
+        return FeedOut(events=page.events, next_cursor=page.next_cursor, has_more=page.has_more)
     page = read_feed(
         recipient,
         after,
