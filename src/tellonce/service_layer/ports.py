@@ -224,7 +224,7 @@ class ClaimedMessage:
 
     queue_id: int
     message_id: str
-    kind: str  # "disclosure", "overdue" or "consent-withdrawn"
+    kind: str  # "disclosure", "overdue" or "withdrawal" (consent withdrawn)
     attempts: int
     endpoint_url: str
     sealed_secrets: tuple[bytes, ...]
@@ -295,7 +295,7 @@ class DeliveryRepository(Protocol):
         ...
 
 
-CONSENT_WITHDRAWN_KIND = "consent-withdrawn"  # the delivery queue's kind for the notice
+CONSENT_WITHDRAWN_KIND = "withdrawal"  # the delivery queue's kind for a consent-withdrawn notice
 
 
 @dataclass(frozen=True, slots=True)

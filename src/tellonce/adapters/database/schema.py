@@ -217,7 +217,7 @@ delivery_queue = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("message_id", sa.String(64), nullable=False, unique=True),
     sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, index=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # "disclosure" or "overdue"
+    sa.Column("kind", sa.String(16), nullable=False),  # "disclosure", "overdue", "withdrawal"
     sa.Column("state", sa.String(16), nullable=False),  # pending, dead, paused, done
     _timestamp("due_at"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),

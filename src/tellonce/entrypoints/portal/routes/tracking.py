@@ -36,6 +36,7 @@ STATUS_TAGS = {
     "overdue": (N_("Overdue"), "govuk-tag--red"),
     "dead-lettered": (N_("Not delivered"), "govuk-tag--red"),
     "endpoint-disabled": (N_("Not delivered"), "govuk-tag--red"),
+    "withdrawn": (N_("Not sent"), "govuk-tag--grey"),
 }
 OUTCOMES = frozenset({"actioned", "no-record-found", "not-applicable", "rejected"})
 STATE_NOTES = {
@@ -51,6 +52,10 @@ STATE_NOTES = {
     ),
     "endpoint-disabled": N_(
         "Their system is not taking reports at the moment. We will send it when it is back."
+    ),
+    "withdrawn": N_(
+        "You withdrew your consent before your details were sent. "
+        "Nothing was sent to %(recipient)s."
     ),
 }
 
@@ -88,7 +93,9 @@ def progress(disclosure: DisclosureView, language: str, _: Gettext) -> Recipient
         steps.append(
             Step(_("They confirmed they received it"), when(disclosure.acknowledged_at, language))
         )
-    note = _(STATE_NOTES[disclosure.state]) if disclosure.state in STATE_NOTES else None
+    note = None
+    if disclosure.state in STATE_NOTES:
+        note = _(STATE_NOTES[disclosure.state]) % {"recipient": disclosure.recipient_name}
     if outcome:
         steps.append(Step(_(tag), when(disclosure.outcome_at, language)))
         note = next_step(outcome, disclosure.recipient_name)
