@@ -30,10 +30,12 @@ from tellonce.adapters.catalogue_files import read_catalogue
 from tellonce.adapters.webhooks import USER_AGENT, generate_secret, signed_headers
 from tellonce.domain.catalogue import Catalogue
 from tellonce.domain.cloudevents import (
+    CONSENT_WITHDRAWN_TYPE,
     CONTENT_TYPE,
     OVERDUE_TYPE,
     TYPE_PREFIX,
     DisclosureFacts,
+    consent_withdrawn_event,
     disclosure_event,
     overdue_event,
 )
@@ -206,12 +208,28 @@ def real_overdue() -> dict[str, Any]:
     return parsed
 
 
+def real_withdrawal() -> dict[str, Any]:
+    event = consent_withdrawn_event(
+        uuid.uuid4(),
+        "charity-newsletter",
+        3,
+        TODAY + timedelta(days=16),
+        hub_url=HUB_URL,
+        now=TODAY + timedelta(days=16, seconds=1),
+    )
+    parsed: dict[str, Any] = json.loads(json.dumps(event))
+    return parsed
+
+
 # --- The document's shape ------------------------------------------------------------------------
 def test_it_is_asyncapi_3_with_a_message_per_event_type_and_for_overdue() -> None:
     doc = document()
     assert doc["asyncapi"] == "3.0.0"
     assert doc["defaultContentType"] == CONTENT_TYPE
-    expected = {TYPE_PREFIX + event_type for event_type in EVENT_TYPES} | {OVERDUE_TYPE}
+    expected = {TYPE_PREFIX + event_type for event_type in EVENT_TYPES} | {
+        OVERDUE_TYPE,
+        CONSENT_WITHDRAWN_TYPE,
+    }
     assert set(messages()) == expected
     for name, message in messages().items():
         assert message["contentType"] == CONTENT_TYPE, name
@@ -284,6 +302,15 @@ def test_an_event_with_every_field_is_valid(event_type: str) -> None:
 
 def test_a_real_overdue_reminder_is_valid() -> None:
     assert problems(payload_validator(OVERDUE_TYPE), real_overdue()) == []
+
+
+def test_a_real_consent_withdrawn_notice_is_valid_and_carries_no_personal_data() -> None:
+    check = payload_validator(CONSENT_WITHDRAWN_TYPE)
+    notice = real_withdrawal()
+    assert problems(check, notice) == []
+    assert not check.is_valid(_set(real_withdrawal(), "data.payload", _move()["data"]["payload"]))
+    assert not check.is_valid(_set(real_withdrawal(), "data.person_ref", uuid.uuid4().hex))
+    assert not check.is_valid(real_overdue())
 
 
 def _move(fields: tuple[str, ...] = ("person.name", "new_address.postcode")) -> dict[str, Any]:

@@ -160,7 +160,8 @@ def _disclosure_for(
         (
             d
             for d in disclosures
-            if d.report_reference == choice.report_reference and d.agreement_id == choice.agreement_id
+            if d.report_reference == choice.report_reference
+            and d.agreement_id == choice.agreement_id
         ),
         None,
     )
