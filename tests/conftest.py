@@ -70,7 +70,7 @@ def _postgres_available() -> bool:
     return True
 
 
-def _create_postgres_database() -> tuple[str, sa.Engine]:
+def create_postgres_database() -> tuple[str, sa.Engine]:
     if not _postgres_available():
         if ON_CI:
             pytest.fail("PostgreSQL is not reachable on CI: it must be, tests never skip there")
@@ -84,7 +84,7 @@ def _create_postgres_database() -> tuple[str, sa.Engine]:
     return name, create_database_engine(url.render_as_string(hide_password=False))
 
 
-def _drop_postgres_database(name: str) -> None:
+def drop_postgres_database(name: str) -> None:
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -103,13 +103,13 @@ def migrated_engine(
         yield engine
         engine.dispose()
         return
-    name, engine = _create_postgres_database()
+    name, engine = create_postgres_database()
     try:
         upgrade(engine)
         yield engine
     finally:
         engine.dispose()
-        _drop_postgres_database(name)
+        drop_postgres_database(name)
 
 
 @pytest.fixture

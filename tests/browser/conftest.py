@@ -8,6 +8,7 @@ Debian's Chromium drives the tests; Playwright never downloads a browser. Withou
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import socket
@@ -33,7 +34,12 @@ from tellonce.service_layer.catalogue import load_catalogue
 from tellonce.service_layer.endpoints import set_endpoint
 from tellonce.service_layer.identity import create_recipient_key
 from tests.browser.portal import AXE
-from tests.conftest import CATALOGUE_DIR, ON_CI
+from tests.conftest import (
+    CATALOGUE_DIR,
+    ON_CI,
+    create_postgres_database,
+    drop_postgres_database,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -163,11 +169,9 @@ def _connect_recipients(server: Server) -> None:
         server.receiver.state.secrets[recipient.id] = secret
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server for the whole browser session: starting one costs seconds, and each test
-    signs in as its own demo citizen, so tests cannot see each other's reports."""
-    data_dir = tmp_path_factory.mktemp("portal")
+@contextlib.contextmanager
+def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
+    """A real ``tellonce serve`` process on ``database_url`` (default: embedded SQLite)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -176,10 +180,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "TELLONCE_PUBLIC_URL": f"http://127.0.0.1:{port}",
     }
     env.pop("TELLONCE_DATABASE_URL", None)
+    if database_url is not None:
+        env["TELLONCE_DATABASE_URL"] = database_url
     # What `tellonce db upgrade` and `tellonce catalogue load catalogue` do, in-process: each
     # command would cost seconds of interpreter start-up. The server itself is a real process.
     hub = bootstrap(
-        Settings(mode=Mode.DEMO, data_dir=data_dir, public_url=env["TELLONCE_PUBLIC_URL"])
+        Settings(
+            mode=Mode.DEMO,
+            data_dir=data_dir,
+            public_url=env["TELLONCE_PUBLIC_URL"],
+            **({} if database_url is None else {"database_url": database_url}),
+        )
     )
     upgrade(hub.engine)
     load_catalogue(_demo_catalogue(), uow=hub.uow(), clock=hub.clock)
@@ -187,19 +198,46 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(f"http://127.0.0.1:{port}", hub, receiver)
     _connect_recipients(server)
     log = (data_dir / "serve.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 - our own command, no shell
-        [str(TELLONCE), "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-    )
+    # On SQLite ``serve`` runs the delivery worker and log sequencer in-process; on PostgreSQL
+    # they are separate ``tellonce worker`` processes, as in production.
+    commands = [["serve", "--port", str(port)]] + ([["worker"]] if database_url else [])
+    processes = [
+        subprocess.Popen([str(TELLONCE), *command], env=env, stdout=log, stderr=log)  # noqa: S603 - our own command, no shell
+        for command in commands
+    ]
     try:
-        _wait_until_up(server.url, process)
+        _wait_until_up(server.url, processes[0])
         yield server
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=20)
         log.close()
         server.client.close()
         receiver.stop()
         hub.close()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the whole browser session: starting one costs seconds, and each test
+    signs in as its own demo citizen, so tests cannot see each other's reports."""
+    with _serve(tmp_path_factory.mktemp("portal"), None) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The same, on a fresh PostgreSQL database, as a production deployment runs."""
+    name, engine = create_postgres_database()
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    try:
+        with _serve(tmp_path_factory.mktemp("portal-postgres"), url) as running:
+            yield running
+    finally:
+        drop_postgres_database(name)
 
 
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:

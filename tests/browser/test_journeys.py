@@ -9,12 +9,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tellonce.entrypoints.portal.display import format_value, values_at
 from tests.browser.conftest import Server
 from tests.browser.journeys import CHANGE_OF_ADDRESS, JOURNEYS
 from tests.browser.portal import (
+    AXE,
     Preview,
     answer_questions,
     answer_routing_questions,
@@ -119,3 +120,29 @@ def test_a_life_event_reaches_exactly_who_the_preview_named_with_exactly_what_it
     page.get_by_role("link", name="Track your report").click()
     expect(page.locator(".govuk-summary-card")).to_have_count(len(expected))
     check_accessibility(page, "your report")
+
+
+@pytest.mark.parametrize("choice", list(JOURNEYS))
+def test_each_journey_works_the_same_on_postgresql(
+    postgres_server: Server, browser: Browser, choice: str
+) -> None:
+    """The portal, its worker and its feed on PostgreSQL, as production runs them: the same
+    journey reaches exactly who the preview named (JavaScript on, consent given)."""
+    context = browser.new_context(locale="en-GB")
+    context.set_default_timeout(10_000)
+    context.add_init_script(AXE)
+    page = context.new_page()
+    try:
+        start_report(page, postgres_server, choice, shots=False)
+        answer_questions(page, JOURNEYS[choice], check=False)
+        answer_routing_questions(page, "Yes", check=False)
+        reference, preview = send(page, consent=True, shots=False)
+        expected = set(preview.basis)
+
+        received = postgres_server.wait_for(reference, expected)
+
+        assert set(received) == expected
+        for agreement, event in received.items():
+            assert_received_what_was_shown(preview, agreement, event["data"]["payload"])
+    finally:
+        context.close()
