@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tellonce.domain.errors import (
@@ -28,6 +30,70 @@ from tellonce.domain.errors import (
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemType:
+    status: int
+    title: str
+    meaning: str
+    what_to_do: str
+
+
+# Each problem's ``type`` URI resolves to a page saying what it means and what to do (RFC 9457
+# section 3.1.1): ``GET /problems/{slug}``.
+PROBLEM_TYPES: dict[str, ProblemType] = {
+    "invalid-request": ProblemType(
+        422,
+        "Your request has errors",
+        "One or more fields, query parameters or headers are missing or invalid. Each is "
+        "listed under errors, with a JSON Pointer to it and what is wrong.",
+        "Correct every field listed and send the request again. Values you sent are never "
+        "repeated back, as they may be personal data.",
+    ),
+    "not-authenticated": ProblemType(
+        401,
+        "Not signed in",
+        "The request has no Authorization header, or its token or API key is not valid, has "
+        "expired or was revoked. A citizen session and a recipient API key are not "
+        "interchangeable.",
+        "Send Authorization: Bearer with a current session token (citizens) or an API key "
+        "from the hub's operators (recipients).",
+    ),
+    "not-found": ProblemType(
+        404,
+        "Not found",
+        "There is nothing at this address for you. The hub does not say whether something "
+        "exists that belongs to someone else.",
+        "Check the reference or id. Citizens can list their own reports and consents.",
+    ),
+    "conflict": ProblemType(
+        409,
+        "Conflict",
+        "The request cannot be carried out in the resource's current state: for example an "
+        "outcome already reported differently, a request with the same Idempotency-Key still "
+        "in progress, a receipt not yet covered by a checkpoint, or a disclosure being sent "
+        "at this moment.",
+        "Read detail: it says what is in the way. Most conflicts clear on their own; try "
+        "again in a few minutes.",
+    ),
+    "preview-changed": ProblemType(
+        409,
+        "The preview has changed",
+        "Who would be told, or what they would get, changed after the citizen saw the preview "
+        "(the catalogue was updated, or the answers differ). Consent given to the old preview "
+        "cannot be used for the new one.",
+        "Preview the report again, show the citizen the new preview, and submit with its "
+        "preview_digest.",
+    ),
+    "internal-error": ProblemType(
+        500,
+        "Something went wrong",
+        "The hub failed in a way it did not expect. Nothing was half-done: the request's "
+        "transaction was rolled back.",
+        "Try again later. If it keeps happening, tell the hub's operators the time it happened.",
+    ),
+}
 
 
 def pointer(location: Sequence[str | int]) -> str:
@@ -124,7 +190,15 @@ def document(app: FastAPI) -> None:
 
 
 def install(app: FastAPI) -> None:
-    """Register handlers so that no error leaves the API as anything but problem+json."""
+    """Register handlers so that no error leaves the API as anything but problem+json, and
+    the pages that document each problem type."""
+
+    @app.get("/problems/{slug}", include_in_schema=False)
+    def problem_type(slug: str) -> HTMLResponse:
+        known = PROBLEM_TYPES.get(slug)
+        if known is None:
+            raise NotFound("There is no problem type with that name")
+        return HTMLResponse(_problem_page(slug, known))
 
     @app.exception_handler(RequestValidationError)
     async def _request_invalid(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -183,3 +257,18 @@ def install(app: FastAPI) -> None:
         # Log the type only: exception text can carry personal data from the request.
         log.error("unexpected error: %s", type(error).__name__, exc_info=False)
         return problem(500, "Something went wrong", "Try again later", slug="internal-error")
+
+
+def _problem_page(slug: str, known: ProblemType) -> str:
+    title = escape(known.title)
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title} – tellonce API problem</title></head><body>"
+        f"<h1>{title}</h1>"
+        f"<p>Problem type <code>/problems/{escape(slug)}</code>, HTTP status {known.status}, "
+        'in an <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a> '
+        "<code>application/problem+json</code> response.</p>"
+        f"<h2>What it means</h2><p>{escape(known.meaning)}</p>"
+        f"<h2>What to do</h2><p>{escape(known.what_to_do)}</p>"
+        "</body></html>\n"
+    )
