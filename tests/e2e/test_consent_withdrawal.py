@@ -88,6 +88,13 @@ def test_after_delivery_a_pull_recipient_finds_the_notice_and_no_longer_gets_the
     response = withdraw(client, consent_of(client, report["reference"])["id"])
     assert response.json()["recipient_told"] is True
     assert response.json()["disclosure_state"] == "delivered"
+    [timeline] = [
+        d["timeline"]
+        for d in report_of(client, report["reference"])["disclosures"]
+        if d["recipient"]["id"] == "a-charity"
+    ]
+    assert timeline["consent_withdrawn_at"] == response.json()["withdrawn_at"]
+    assert timeline["acknowledge_by"] > timeline["delivered_at"]
     assert client.get("/api/v1/feed", headers=charity).json()["events"] == []
     page = client.get("/api/v1/feed?state=consent-withdrawn", headers=charity).json()
     [notice] = page["events"]

@@ -281,9 +281,12 @@ def test_your_data_lists_disclosures_consents_and_rights(portal: Portal, hub: Hu
     page = portal.get("/your-data").text
     assert "Council Tax, Leeds City Council" in page or "Electoral" in page
     assert "Told them" in page and "Did not tell them" in page
-    for right in ("access", "rectification", "erasure", "restriction", "objection"):
+    for right in ("rectification", "erasure", "restriction", "objection"):
         assert f"/your-data/rights/{right}" in page
         assert portal.get(f"/your-data/rights/{right}").status_code == 200
+    assert 'href="#download"' in page  # access is answered at once, by the download
+    access = portal.client.get("/your-data/rights/access", follow_redirects=False)
+    assert access.status_code == 303 and access.headers["location"] == "/your-data#download"
     assert portal.get("/your-data/rights/nonsense").status_code == 404
 
 

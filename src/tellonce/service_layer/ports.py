@@ -121,6 +121,8 @@ class DisclosureView:
     outcome: str | None
     outcome_reason: str | None
     outcome_at: datetime | None
+    acknowledge_by: datetime | None = None  # the recipient's deadline, once delivered
+    consent_withdrawn_at: datetime | None = None  # the citizen withdrew the consent behind it
 
 
 @dataclass(frozen=True, slots=True)

@@ -263,7 +263,7 @@ def _problem_page(slug: str, known: ProblemType) -> str:
     title = escape(known.title)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>{title} – tellonce API problem</title></head><body>"
+        f"<title>{title}: a tellonce API problem</title></head><body>"
         f"<h1>{title}</h1>"
         f"<p>Problem type <code>/problems/{escape(slug)}</code>, HTTP status {known.status}, "
         'in an <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a> '

@@ -128,8 +128,14 @@ class PreviewOut(BaseModel):
 class TimelineOut(BaseModel):
     queued_at: datetime
     delivered_at: datetime | None
+    acknowledge_by: datetime | None = Field(
+        description="The recipient's acknowledgement deadline, set on delivery"
+    )
     acknowledged_at: datetime | None
     outcome_at: datetime | None
+    consent_withdrawn_at: datetime | None = Field(
+        description="When the citizen withdrew the consent this disclosure was made under"
+    )
     updated_at: datetime
 
 
@@ -160,8 +166,10 @@ class DisclosureOut(BaseModel):
             timeline=TimelineOut(
                 queued_at=view.created_at,
                 delivered_at=view.delivered_at,
+                acknowledge_by=view.acknowledge_by,
                 acknowledged_at=view.acknowledged_at,
                 outcome_at=view.outcome_at,
+                consent_withdrawn_at=view.consent_withdrawn_at,
                 updated_at=view.updated_at,
             ),
         )

@@ -112,8 +112,19 @@ class SqlReportRepository:
             return []
         by_report: defaultdict[uuid.UUID, list[DisclosureView]] = defaultdict(list)
         rows = self._connection.execute(
-            sa.select(disclosures, recipients.c.name.label("recipient_name"))
+            sa.select(
+                disclosures,
+                recipients.c.name.label("recipient_name"),
+                consent_records.c.withdrawn_at.label("consent_withdrawn_at"),
+            )
             .join(recipients, recipients.c.id == disclosures.c.recipient_id)
+            .outerjoin(
+                consent_records,
+                sa.and_(
+                    consent_records.c.report_id == disclosures.c.report_id,
+                    consent_records.c.agreement_id == disclosures.c.agreement_id,
+                ),
+            )
             .where(disclosures.c.report_id.in_([r.id for r in report_rows]))
             .order_by(recipients.c.name, disclosures.c.agreement_id)
         ).mappings()
@@ -135,6 +146,8 @@ class SqlReportRepository:
                     outcome=row["outcome"],
                     outcome_reason=row["outcome_reason"],
                     outcome_at=row["outcome_at"],
+                    acknowledge_by=row["acknowledge_by"],
+                    consent_withdrawn_at=row["consent_withdrawn_at"],
                 )
             )
         return [

@@ -134,8 +134,15 @@ RIGHTS = {
 }
 
 
-@router.get("/your-data/rights/{right}")
-def right(request: Request, portal: PortalDep, account: AccountDep, right: str) -> HTMLResponse:  # noqa: ARG001 - signed in only
+@router.get("/your-data/rights/{right}", response_model=None)
+def right(
+    request: Request,
+    portal: PortalDep,
+    account: AccountDep,  # noqa: ARG001 - signed in only
+    right: str,
+) -> HTMLResponse | RedirectResponse:
     if right not in RIGHTS:
         return render(request, portal, "not_found.html", status=404)
+    if right == "access":  # answered at once: the download on the Your data page
+        return RedirectResponse("/your-data#download", status_code=303)
     return render(request, portal, "right.html", {"right": right, "right_title": RIGHTS[right]})

@@ -38,6 +38,7 @@ WITHDRAWAL_PROBLEMS = {
         "your consent has not been withdrawn yet"
     ),
 }
+Found = tuple[ConsentChoice, PastDisclosure | None]  # a consent and the disclosure made under it
 
 
 def day(moment: datetime | None, language: str) -> str:
@@ -133,9 +134,6 @@ def download(
             "X-Content-Type-Options": "nosniff",
         },
     )
-
-
-Found = tuple[ConsentChoice, PastDisclosure | None]
 
 
 def _find(portal: Portal, account: Account, consent_id: str) -> Found | None:
