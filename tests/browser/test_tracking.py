@@ -100,6 +100,12 @@ def test_tracking_reflects_what_each_recipient_did(server: Server, page: Page) -
     screenshot(page, "report-tracking")
 
     page.get_by_role("link", name="Messages").click()
+    # The server's worker sends queued messages within a poll or two: reload until they show.
+    deadline = time.monotonic() + 15
+    while page.locator(".tellonce-message").count() < len(OUTCOMES) + 1:
+        assert time.monotonic() < deadline, "the messages were not sent"
+        time.sleep(0.2)
+        page.reload()
     expect(page.locator(".tellonce-message")).to_have_count(len(OUTCOMES) + 1)
     expect(page.locator(".tellonce-message").first).to_contain_text(reference)
     check_accessibility(page, "messages")

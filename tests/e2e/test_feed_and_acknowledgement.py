@@ -13,6 +13,7 @@ from tellonce.bootstrap import Hub
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.delivery import chase_overdue
 from tellonce.service_layer.identity import create_recipient_key
+from tellonce.service_layer.notifications import send_due_messages
 from tests.e2e.conftest import sign_in
 from tests.e2e.delivery import connect, report_of, run_rounds, states, submit_move
 from tests.e2e.test_intake_api import submission
@@ -175,12 +176,14 @@ def test_the_citizen_is_told_when_a_recipient_acts(client: TestClient, hub: Hub)
     client.post(f"{url}/acknowledgement", headers=dwp)
     client.post(f"{url}/acknowledgement", headers=dwp)  # a repeat tells nobody twice
     client.post(f"{url}/outcome", json={"outcome": "no-record-found"}, headers=dwp)
+    assert send_due_messages(hub.uow, hub.notifier, hub.clock, "test") == 2
     with hub.uow() as uow:
         account = uow.accounts.by_subject(hub.vault.blind_index("account-subject", "demo\nmover"))
     assert account is not None
     assert isinstance(hub.notifier, LocalOutboxNotifier)
     messages = hub.notifier.messages_for(account.id)
-    assert [m.template for m in messages] == ["disclosure-acknowledged", "disclosure-outcome"]
-    assert report["reference"] in messages[1].body
-    assert "could not find a record" in messages[1].body
+    by_template = {m.template: m for m in messages}
+    assert sorted(by_template) == ["disclosure-acknowledged", "disclosure-outcome"]
+    assert report["reference"] in by_template["disclosure-outcome"].body
+    assert "could not find a record" in by_template["disclosure-outcome"].body
     assert "Jones" not in messages[0].body + messages[1].body  # no personal details

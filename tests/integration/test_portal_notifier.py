@@ -38,10 +38,15 @@ def test_the_local_outbox_keeps_each_citizens_messages_apart(tmp_path: Path) -> 
     clock = FakeClock()
     outbox = LocalOutboxNotifier(tmp_path / "outbox", clock)
     mine, theirs = uuid.uuid4(), uuid.uuid4()
-    outbox.notify(mine, "disclosure-acknowledged", {"reference": "TLO-1", "recipient": "DWP"})
+    first = uuid.uuid4()
+    acknowledged = {"reference": "TLO-1", "recipient": "DWP"}
+    outbox.notify(first, mine, "disclosure-acknowledged", acknowledged)
     clock.advance(dt.timedelta(minutes=1))
-    outbox.notify(mine, "disclosure-outcome", outcome_personalisation("TLO-1", "DWP", "actioned"))
-    outbox.notify(theirs, "disclosure-acknowledged", {"reference": "TLO-2", "recipient": "HMRC"})
+    outcome = outcome_personalisation("TLO-1", "DWP", "actioned")
+    outbox.notify(uuid.uuid4(), mine, "disclosure-outcome", outcome)
+    outbox.notify(first, mine, "disclosure-acknowledged", acknowledged)  # sent again: one
+    other = {"reference": "TLO-2", "recipient": "HMRC"}
+    outbox.notify(uuid.uuid4(), theirs, "disclosure-acknowledged", other)
 
     messages = messages_for_account(mine, inbox=outbox)
 
@@ -49,15 +54,15 @@ def test_the_local_outbox_keeps_each_citizens_messages_apart(tmp_path: Path) -> 
     assert messages[0].subject == "DWP has updated its records (report TLO-1)"
     assert "You do not need to do anything else." in messages[0].body
     assert messages_for_account(uuid.uuid4(), inbox=outbox) == []
-    assert (tmp_path / "outbox" / f"{mine}.jsonl").read_text().count("\n") == 2
+    assert (tmp_path / "outbox" / f"{mine}.jsonl").read_text().count("\n") == 3
 
 
 def test_a_template_needs_all_its_personalisation(tmp_path: Path) -> None:
     outbox = LocalOutboxNotifier(tmp_path, FakeClock())
     with pytest.raises(UnknownTemplate, match="reference"):
-        outbox.notify(uuid.uuid4(), "disclosure-acknowledged", {"recipient": "DWP"})
+        outbox.notify(uuid.uuid4(), uuid.uuid4(), "disclosure-acknowledged", {"recipient": "DWP"})
     with pytest.raises(UnknownTemplate):
-        outbox.notify(uuid.uuid4(), "no-such-template", {})
+        outbox.notify(uuid.uuid4(), uuid.uuid4(), "no-such-template", {})
 
 
 class FakeNotify(BaseHTTPRequestHandler):
@@ -111,15 +116,16 @@ def test_notify_gets_the_template_personalisation_and_a_signed_token(
     assert isinstance(notifier, GovukNotifyNotifier)
     personalisation = outcome_personalisation("TLO-1", "DWP", "no-record-found")
 
-    notifier.notify(account, "disclosure-outcome", personalisation)
-    notifier.notify(uuid.uuid4(), "disclosure-outcome", personalisation)  # no address: not sent
+    message_id = uuid.uuid4()
+    notifier.notify(message_id, account, "disclosure-outcome", personalisation)
+    notifier.notify(uuid.uuid4(), uuid.uuid4(), "disclosure-outcome", personalisation)  # no address
 
     ((headers, body),) = FakeNotify.received
     assert body["path"] == "/v2/notifications/email"
     assert body["email_address"] == "citizen@example.com"
     assert body["template_id"] == TEMPLATE_IDS["disclosure-outcome"]
     assert body["personalisation"] == personalisation
-    assert body["reference"].startswith("disclosure-outcome:")
+    assert body["reference"] == f"disclosure-outcome:{message_id}"  # the same on a retry
     token = headers["Authorization"].removeprefix("Bearer ")
     claims = jwt.decode(token, SECRET, algorithms=["HS256"])
     assert claims["iss"] == SERVICE_ID

@@ -20,6 +20,7 @@ from tellonce.domain.catalogue import Catalogue
 from tellonce.entrypoints.api.app import create_app
 from tellonce.service_layer.acknowledgement import acknowledge
 from tellonce.service_layer.catalogue import load_catalogue
+from tellonce.service_layer.notifications import send_due_messages
 from tellonce.service_layer.transparency import integrate_pending
 from tests.conftest import CATALOGUE_DIR
 from tests.fakes import FakeClock
@@ -301,7 +302,9 @@ def test_messages_show_what_recipients_did(portal: Portal, hub: Hub) -> None:
             .where(reports.c.reference == reference)
         ).first()
     assert row is not None
-    acknowledge(row.recipient_id, [row.id], uow=hub.uow(), clock=hub.clock, notifier=hub.notifier)
+    acknowledge(row.recipient_id, [row.id], uow=hub.uow(), clock=hub.clock)
+    assert "You have no messages yet" in portal.get("/messages").text  # queued, not yet sent
+    assert send_due_messages(hub.uow, hub.notifier, hub.clock, "test") == 1
     page = portal.get("/messages").text
     assert f"has received your report {reference}" in page
     tracking = portal.get(f"/reports/{reference}").text

@@ -3,7 +3,7 @@
 The local outbox keeps one file per account (``<data_dir>/outbox/<account id>.jsonl``): the
 portal reads back only that citizen's file, and erasing a citizen is deleting one file. Each
 message is one line, appended under an exclusive lock so that the portal and worker processes
-can write at once.
+can write at once. A message sent again after a crash (same id) is shown once.
 """
 
 from __future__ import annotations
@@ -39,11 +39,16 @@ class LocalOutboxNotifier:
         self._clock = clock
 
     def notify(
-        self, account_id: uuid.UUID, template: str, personalisation: Mapping[str, str]
+        self,
+        message_id: uuid.UUID,
+        account_id: uuid.UUID,
+        template: str,
+        personalisation: Mapping[str, str],
     ) -> None:
         subject, body = render_message(template, personalisation)
         line = json.dumps(
             {
+                "id": str(message_id),
                 "template": template,
                 "subject": subject,
                 "body": body,
@@ -65,6 +70,7 @@ class LocalOutboxNotifier:
         if not path.exists():
             return []
         messages = []
+        seen: set[str] = set()
         with path.open(encoding="utf-8") as file:
             fcntl.flock(file, fcntl.LOCK_SH)
             lines = file.read().splitlines()
@@ -72,6 +78,9 @@ class LocalOutboxNotifier:
             if not line.strip():
                 continue
             data = json.loads(line)
+            if data.get("id") in seen:  # sent again after a crash: one message
+                continue
+            seen.add(data.get("id"))
             messages.append(
                 SentMessage(
                     template=data["template"],
@@ -122,7 +131,11 @@ class GovukNotifyNotifier:
         self._email_for = email_for
 
     def notify(
-        self, account_id: uuid.UUID, template: str, personalisation: Mapping[str, str]
+        self,
+        message_id: uuid.UUID,
+        account_id: uuid.UUID,
+        template: str,
+        personalisation: Mapping[str, str],
     ) -> None:
         render_message(template, personalisation)  # the same checks as the local outbox
         email = self._email_for(account_id)
@@ -133,8 +146,9 @@ class GovukNotifyNotifier:
             email_address=email,
             template_id=self._template_ids[template],
             personalisation=dict(personalisation),
-            # Notify shows the reference in its dashboard: an opaque id, no personal data.
-            reference=f"{template}:{uuid.uuid4()}",
+            # Notify shows the reference in its dashboard: an opaque id, no personal data. The
+            # same on a retry, so a message sent twice after a crash can be recognised.
+            reference=f"{template}:{message_id}",
         )
 
     def messages_for(self, account_id: uuid.UUID) -> list[SentMessage]:  # noqa: ARG002 - port

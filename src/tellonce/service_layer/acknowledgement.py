@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from tellonce.domain.disclosures import OUTCOMES, DisclosureState, on_acknowledged
 from tellonce.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from tellonce.service_layer.notifications import (
-    Notifier,
     acknowledged_personalisation,
     outcome_personalisation,
+    queue_message,
 )
 from tellonce.service_layer.ports import Clock, DisclosureRecord, UnitOfWork
 from tellonce.service_layer.transparency import record_delivered
@@ -46,12 +46,10 @@ def acknowledge(
     *,
     uow: UnitOfWork,
     clock: Clock,
-    notifier: Notifier | None = None,
 ) -> list[DisclosureProgress]:
     """Acknowledge receipt. Idempotent; acknowledging also counts as delivered."""
     now = clock.now()
     progress = []
-    news: list[tuple[uuid.UUID, str, dict[str, str]]] = []
     with uow:
         for disclosure_id in disclosure_ids:
             record = _own(uow, recipient_id, disclosure_id)
@@ -59,7 +57,7 @@ def acknowledge(
             if record.acknowledged_at is None:
                 account_id, name = uow.disclosures.addressee(record.id)
                 message = acknowledged_personalisation(record.report_reference, name)
-                news.append((account_id, "disclosure-acknowledged", message))
+                queue_message(uow, account_id, "disclosure-acknowledged", message, now)
                 uow.disclosures.update(
                     record.id,
                     now,
@@ -73,17 +71,7 @@ def acknowledge(
                 record_delivered(uow, [record], now)  # logs nothing if already delivered
             progress.append(DisclosureProgress(record.id, state.value, True, record.outcome))
         uow.commit()
-    _tell(notifier, news)
     return progress
-
-
-def _tell(notifier: Notifier | None, news: list[tuple[uuid.UUID, str, dict[str, str]]]) -> None:
-    # After the commit: a message must never announce something that was rolled back. If the
-    # process dies in between, the citizen misses a message, never a fact: the tracking page
-    # always shows the truth.
-    if notifier is not None:
-        for account_id, template, personalisation in news:
-            notifier.notify(account_id, template, personalisation)
 
 
 def report_outcome(
@@ -94,7 +82,6 @@ def report_outcome(
     *,
     uow: UnitOfWork,
     clock: Clock,
-    notifier: Notifier | None = None,
 ) -> DisclosureProgress:
     """Record what the recipient did. The same outcome again is a no-op; a different one, 409."""
     try:
@@ -112,7 +99,6 @@ def report_outcome(
     if state is DisclosureState.REJECTED and not (reason and reason.strip()):
         raise InvalidInput([FieldProblem(("reason",), "Say why the disclosure was rejected")])
     now = clock.now()
-    news: list[tuple[uuid.UUID, str, dict[str, str]]] = []
     with uow:
         record = _own(uow, recipient_id, disclosure_id)
         if record.outcome is not None and record.outcome != state.value:
@@ -120,7 +106,7 @@ def report_outcome(
         if record.outcome is None:
             account_id, name = uow.disclosures.addressee(record.id)
             message = outcome_personalisation(record.report_reference, name, state.value)
-            news.append((account_id, "disclosure-outcome", message))
+            queue_message(uow, account_id, "disclosure-outcome", message, now)
             uow.disclosures.update(
                 record.id,
                 now,
@@ -135,5 +121,4 @@ def report_outcome(
             uow.deliveries.drop_pending_pushes([record.id], now, ANSWERED_KINDS)
             record_delivered(uow, [record], now)
         uow.commit()
-    _tell(notifier, news)
     return DisclosureProgress(record.id, state.value, True, state.value)

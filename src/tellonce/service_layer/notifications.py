@@ -1,5 +1,10 @@
 """Messages to citizens when a recipient acts on their report, through a ``Notifier`` port.
 
+A message is queued in the transaction of what it announces (``queue_message``) and sent
+afterwards by the worker (``send_due_messages``): a crash can delay a message but never lose
+it, and never announce something that was rolled back. A message whose sending was cut short
+may be sent again, with the same id (the GOV.UK Notify reference; the local outbox keeps one).
+
 Templates are plain English in the GOV.UK Notify style — ``((placeholder))`` — so the same text
 can be pasted into Notify for production and rendered locally for the embedded default. They hold
 nothing the citizen does not already know: the report reference, the recipient's name and what
@@ -8,17 +13,26 @@ it did. Never personal details: an email can be read over a shoulder or forwarde
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
+
+from tellonce.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
     def notify(
-        self, account_id: uuid.UUID, template: str, personalisation: Mapping[str, str]
+        self,
+        message_id: uuid.UUID,
+        account_id: uuid.UUID,
+        template: str,
+        personalisation: Mapping[str, str],
     ) -> None: ...
 
 
@@ -136,3 +150,61 @@ def outcome_personalisation(reference: str, recipient: str, outcome: str) -> dic
 def messages_for_account(account_id: uuid.UUID, *, inbox: MessageInbox) -> list[SentMessage]:
     """The messages sent to a citizen, newest first."""
     return sorted(inbox.messages_for(account_id), key=lambda m: m.sent_at, reverse=True)
+
+
+def queue_message(
+    uow: UnitOfWork,
+    account_id: uuid.UUID,
+    template: str,
+    personalisation: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """Queue a message in the caller's transaction. The template is checked now, so that a
+    message that could never be sent fails the use case, not the worker."""
+    render_message(template, personalisation)
+    uow.messages.add(uuid.uuid4(), account_id, template, personalisation, now)
+
+
+MESSAGE_LEASE = timedelta(minutes=5)
+MAX_MESSAGE_ATTEMPTS = 12  # backing off from 30 seconds to an hour: about half a day
+
+
+def message_retry_delay(attempts: int) -> timedelta:
+    delay: timedelta = timedelta(seconds=30) * 2 ** (attempts - 1)
+    return min(delay, timedelta(hours=1))
+
+
+def send_due_messages(
+    uow_factory: UnitOfWorkFactory, notifier: Notifier, clock: Clock, owner: str, limit: int = 50
+) -> int:
+    """Send one batch of due messages; returns how many were claimed."""
+    now = clock.now()
+    with uow_factory() as uow:
+        claimed = uow.messages.claim(now, owner, now + MESSAGE_LEASE, limit)
+        uow.commit()
+    if not claimed:
+        return 0
+    sent: list[uuid.UUID] = []
+    retry: list[tuple[uuid.UUID, datetime]] = []
+    failed: list[uuid.UUID] = []
+    for message in claimed:
+        try:
+            notifier.notify(
+                message.id, message.account_id, message.template, message.personalisation
+            )
+        except UnknownTemplate:  # cannot succeed later either
+            log.error("message %s has an unknown template: given up", message.id)
+            failed.append(message.id)
+        except Exception as error:  # the service may be down: try again later
+            attempts = message.attempts + 1
+            log.warning("message %s not sent (%s)", message.id, type(error).__name__)
+            if attempts >= MAX_MESSAGE_ATTEMPTS:
+                failed.append(message.id)
+            else:
+                retry.append((message.id, clock.now() + message_retry_delay(attempts)))
+        else:
+            sent.append(message.id)
+    with uow_factory() as uow:
+        uow.messages.settle(owner, clock.now(), sent, retry, failed)
+        uow.commit()
+    return len(claimed)

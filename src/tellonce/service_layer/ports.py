@@ -380,6 +380,43 @@ class EndpointRepository(Protocol):
     def release_disabled(self, recipient_id: str, now: datetime) -> int: ...
 
 
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message to a citizen, claimed by a worker to send."""
+
+    id: uuid.UUID  # stable across retries: the Notify reference, and the local outbox's key
+    account_id: uuid.UUID
+    template: str
+    personalisation: Mapping[str, str]
+    attempts: int
+
+
+class CitizenMessageRepository(Protocol):
+    """The outbox of messages to citizens; rows are written with what they announce."""
+
+    def add(
+        self,
+        message_id: uuid.UUID,
+        account_id: uuid.UUID,
+        template: str,
+        personalisation: Mapping[str, str],
+        now: datetime,
+    ) -> None: ...
+    def claim(
+        self, now: datetime, owner: str, lease_until: datetime, limit: int
+    ) -> list[QueuedMessage]: ...
+    def settle(
+        self,
+        owner: str,
+        now: datetime,
+        sent: Sequence[uuid.UUID],
+        retry: Sequence[tuple[uuid.UUID, datetime]],
+        failed: Sequence[uuid.UUID],
+    ) -> None:
+        """Record a batch's results; rows whose lease this owner lost are left alone."""
+        ...
+
+
 class PortalDraftRepository(Protocol):
     """The portal's answers in progress, sealed; each row visible only to its own account."""
 
@@ -420,6 +457,7 @@ class UnitOfWork(Protocol):
     portal_drafts: PortalDraftRepository
     your_data: YourDataRepository
     consents: ConsentRepository
+    messages: CitizenMessageRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

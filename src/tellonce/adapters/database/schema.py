@@ -241,6 +241,26 @@ delivery_attempts = sa.Table(
     sa.Column("verdict", sa.String(24), nullable=False),
 )
 
+# Messages to citizens, written in the transaction of what they announce (an acknowledgement,
+# an outcome) and sent afterwards by the worker: a crash can delay a message, never lose it.
+citizen_messages = sa.Table(
+    "citizen_messages",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),  # also the reference given to GOV.UK Notify
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("template", sa.String(40), nullable=False),
+    # Only what the templates allow: a report reference, an organisation's name, an outcome.
+    sa.Column("personalisation", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(8), nullable=False),  # pending, sent, failed
+    _timestamp("due_at"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    _timestamp("lease_expires_at", nullable=True),
+    _timestamp("created_at"),
+    _timestamp("sent_at", nullable=True),
+    sa.Index("ix_citizen_messages_state_due_at", "state", "due_at"),
+)
+
 consent_records = sa.Table(
     "consent_records",
     metadata,

@@ -8,6 +8,7 @@ from typing import Self
 import sqlalchemy as sa
 
 from tellonce.adapters.database.repositories.catalogue import SqlCatalogueRepository
+from tellonce.adapters.database.repositories.citizen_messages import SqlCitizenMessageRepository
 from tellonce.adapters.database.repositories.consents import SqlConsentRepository
 from tellonce.adapters.database.repositories.delivery import (
     SqlDeliveryRepository,
@@ -28,6 +29,7 @@ from tellonce.service_layer.log_ports import TransparencyLogRepository
 from tellonce.service_layer.ports import (
     AccountRepository,
     CatalogueRepository,
+    CitizenMessageRepository,
     ConsentRepository,
     DeliveryRepository,
     DisclosureRepository,
@@ -55,6 +57,7 @@ class SqlUnitOfWork:
     portal_drafts: PortalDraftRepository
     your_data: YourDataRepository
     consents: ConsentRepository
+    messages: CitizenMessageRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -77,6 +80,7 @@ class SqlUnitOfWork:
         self.portal_drafts = SqlPortalDraftRepository(connection)
         self.your_data = SqlYourDataRepository(connection)
         self.consents = SqlConsentRepository(connection)
+        self.messages = SqlCitizenMessageRepository(connection)
         return self
 
     def __exit__(

@@ -91,9 +91,7 @@ def feed(
 
 @router.post("/disclosures/{disclosure_id}/acknowledgement", summary="Acknowledge receipt")
 def acknowledge_one(disclosure_id: uuid.UUID, hub: HubDep, recipient: RecipientDep) -> ProgressOut:
-    (progress,) = acknowledge(
-        recipient, [disclosure_id], uow=hub.uow(), clock=hub.clock, notifier=hub.notifier
-    )
+    (progress,) = acknowledge(recipient, [disclosure_id], uow=hub.uow(), clock=hub.clock)
     return ProgressOut.of(progress)
 
 
@@ -101,9 +99,7 @@ def acknowledge_one(disclosure_id: uuid.UUID, hub: HubDep, recipient: RecipientD
 def acknowledge_batch(
     body: BatchAcknowledgementIn, hub: HubDep, recipient: RecipientDep
 ) -> BatchAcknowledgementOut:
-    progress = acknowledge(
-        recipient, body.disclosure_ids, uow=hub.uow(), clock=hub.clock, notifier=hub.notifier
-    )
+    progress = acknowledge(recipient, body.disclosure_ids, uow=hub.uow(), clock=hub.clock)
     return BatchAcknowledgementOut(acknowledged=[ProgressOut.of(p) for p in progress])
 
 
@@ -118,6 +114,5 @@ def outcome(
         body.reason,
         uow=hub.uow(),
         clock=hub.clock,
-        notifier=hub.notifier,
     )
     return ProgressOut.of(progress)
