@@ -84,6 +84,7 @@ class Hub:
             hub_url=self.settings.public_url,
             owner=owner,
             schedule=schedule,
+            lease=timedelta(seconds=self.settings.delivery_lease_seconds),
         )
 
     def pusher(self) -> WebhookPusher:

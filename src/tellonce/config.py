@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         default=None, description="Run the delivery worker inside `serve` (default: on SQLite)"
     )
     worker_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+    # How long a worker holds the messages it claimed: a worker that dies frees them after
+    # this. Long enough for a batch to one slow endpoint (200 messages, 8 at a time, 10 s
+    # timeouts: about 250 s); shorter means faster recovery but more duplicate sends.
+    delivery_lease_seconds: float = Field(default=600, ge=1, le=3600)
     push_concurrency: int = Field(default=64, ge=1, le=1024)
     push_concurrency_per_endpoint: int = Field(default=8, ge=1, le=256)
     # Hosts that may resolve to private or loopback addresses (demo and development add

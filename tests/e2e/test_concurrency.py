@@ -173,3 +173,60 @@ def test_the_feed_never_skips_under_concurrent_submissions(hub: Hub) -> None:
             .all()
         )
     assert len(set(positions)) == 60
+
+
+def test_a_worker_process_killed_mid_batch_loses_nothing_and_resends_with_the_same_ids(
+    client: TestClient, hub: Hub, tmp_path: Path
+) -> None:
+    for _ in range(4):
+        submit_move(client)
+    environment = {**worker_environment(hub, tmp_path), "TELLONCE_DELIVERY_LEASE_SECONDS": "2"}
+
+    def slow(_: str, __: int) -> tuple[int, dict[str, str]]:
+        time.sleep(0.2)  # one request at a time: the batch is still on the wire when killed
+        return 204, {}
+
+    def start_worker() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", "tellonce", "worker"],
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    with ReceiverServer() as receiver:
+        receiver.state.behaviour = slow
+        connect(hub, receiver)
+        doomed = start_worker()
+        deadline = time.monotonic() + 60
+        while len(receiver.state.received) < 3:
+            assert time.monotonic() < deadline, "the first worker sent nothing"
+            time.sleep(0.02)
+        doomed.kill()  # SIGKILL: no clean-up, its claims stay leased
+        doomed.wait(timeout=10)
+        first = {r.webhook_id for r in receiver.state.received}
+        assert queue_size(hub) > 0, "killed too late: the batch was already settled"
+        survivor = start_worker()
+        try:
+            while queue_size(hub) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            survivor.terminate()
+            survivor.wait(timeout=30)
+        assert queue_size(hub) == 0
+        received = list(receiver.state.received)
+    by_id: dict[str, list[dict[str, object]]] = {}
+    for r in received:
+        by_id.setdefault(r.webhook_id, []).append(r.event)
+    assert len(by_id) == 20  # every disclosure arrived
+    assert first <= set(by_id)
+    for events in by_id.values():  # a repeat is the same message again, never a different one
+        assert all(event == events[0] for event in events)
+    assert any(len(events) > 1 for events in by_id.values())  # the kill really cost a resend
+    with hub.engine.connect() as connection:
+        delivered = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(disclosures)
+            .where(disclosures.c.delivered_at.is_not(None))
+        ).scalar_one()
+    assert delivered == 20
