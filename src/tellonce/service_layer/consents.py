@@ -17,7 +17,14 @@ from datetime import datetime
 from tellonce.domain.cloudevents import consent_withdrawn_message_id
 from tellonce.domain.disclosures import DisclosureState, on_consent_withdrawn
 from tellonce.domain.errors import Conflict, NotFound
-from tellonce.service_layer.ports import CONSENT_WITHDRAWN_KIND, Account, Clock, UnitOfWork, Vault
+from tellonce.service_layer.ports import (
+    CONSENT_WITHDRAWN_KIND,
+    Account,
+    Clock,
+    DisclosureRecord,
+    UnitOfWork,
+    Vault,
+)
 from tellonce.service_layer.transparency import record_consent_withdrawn
 
 NOT_GIVEN = "You did not give this consent, so there is nothing to withdraw"
@@ -56,25 +63,7 @@ def withdraw_consent(
                 None if record is None else record.state,
                 record is not None and record.delivered_at is not None,
             )
-        told = False
-        if record is not None:
-            if uow.deliveries.in_flight(record.id, now):
-                raise Conflict(IN_FLIGHT)
-            uow.deliveries.drop_pending_pushes([record.id], now, kinds=("disclosure", "overdue"))
-            state = on_consent_withdrawn(DisclosureState(record.state))
-            if state is DisclosureState.WITHDRAWN:
-                uow.disclosures.update(record.id, now, state=state.value, next_chase_at=None)
-                uow.log.take_commitments([record.id])  # it will never be delivered
-            else:
-                uow.disclosures.update(record.id, now, next_chase_at=None)
-                told = True
-                endpoint = uow.endpoints.get(record.recipient_id)
-                if endpoint is not None and endpoint.url:
-                    message_id = consent_withdrawn_message_id(record.id)
-                    uow.deliveries.enqueue(message_id, record.id, CONSENT_WITHDRAWN_KIND, now)
-            record_state: str | None = state.value
-        else:
-            record_state = None
+        state, told = (None, False) if record is None else _stop_or_tell(uow, record, now)
         uow.consents.withdraw(consent.id, now)
         agreement = uow.catalogue.agreement(consent.agreement_id, consent.agreement_version)
         record_consent_withdrawn(
@@ -86,4 +75,23 @@ def withdraw_consent(
             report_id=consent.report_id,
         )
         uow.commit()
-    return Withdrawal(consent.id, now, record_state, told)
+    return Withdrawal(consent.id, now, state, told)
+
+
+def _stop_or_tell(uow: UnitOfWork, record: DisclosureRecord, now: datetime) -> tuple[str, bool]:
+    """Stop a disclosure that has not left, or queue the notice to the recipient that has it.
+    Returns the disclosure's state and whether the recipient is told."""
+    if uow.deliveries.in_flight(record.id, now):
+        raise Conflict(IN_FLIGHT)
+    uow.deliveries.drop_pending_pushes([record.id], now, kinds=("disclosure", "overdue"))
+    state = on_consent_withdrawn(DisclosureState(record.state))
+    if state is DisclosureState.WITHDRAWN:
+        uow.disclosures.update(record.id, now, state=state.value, next_chase_at=None)
+        uow.log.take_commitments([record.id])  # it will never be delivered
+        return state.value, False
+    uow.disclosures.update(record.id, now, next_chase_at=None)  # no more reminders
+    endpoint = uow.endpoints.get(record.recipient_id)
+    if endpoint is not None and endpoint.url:  # pull recipients find it in the feed
+        message_id = consent_withdrawn_message_id(record.id)
+        uow.deliveries.enqueue(message_id, record.id, CONSENT_WITHDRAWN_KIND, now)
+    return state.value, True
