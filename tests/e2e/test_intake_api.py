@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -11,8 +12,13 @@ from fastapi.testclient import TestClient
 from tellonce.adapters.database.schema import (
     consent_records,
     delivery_queue,
+    disclosure_sequences,
     disclosures,
     idempotency_keys,
+    log_delivery_commitments,
+    log_entries,
+    log_pending,
+    people,
     reports,
 )
 from tellonce.bootstrap import Hub
@@ -48,6 +54,21 @@ def submission(
     body["preview_digest"] = previewed(client, auth, body)["preview_digest"]
     body["consents"] = consents or {}
     return body
+
+
+# Everything a submission writes: a failure part-way must leave each as it was.
+SUBMISSION_TABLES = (
+    reports,
+    disclosures,
+    delivery_queue,
+    consent_records,
+    idempotency_keys,
+    people,
+    disclosure_sequences,
+    log_entries,
+    log_pending,
+    log_delivery_commitments,
+)
 
 
 def count(hub: Hub, table: sa.Table) -> int:
@@ -199,25 +220,39 @@ def test_a_recipient_key_is_not_a_citizen_session(client: TestClient, hub: Hub) 
     assert response.status_code == 401
 
 
+@pytest.mark.parametrize(
+    ("module", "cls", "method"),
+    [
+        ("reports", "SqlReportRepository", "add"),  # the report, disclosures, queue, consents
+        ("transparency", "SqlTransparencyLogRepository", "prepare_commitments"),  # the last write
+    ],
+)
 def test_one_transaction_a_failure_mid_submit_leaves_nothing(
-    client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    client: TestClient,
+    hub: Hub,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    cls: str,
+    method: str,
 ) -> None:
-    from tellonce.adapters.database.repositories import reports as repository
+    repository = getattr(
+        importlib.import_module(f"tellonce.adapters.database.repositories.{module}"), cls
+    )
+    original = getattr(repository, method)
 
-    original = repository.SqlReportRepository.add
-
-    def add_then_fail(self: Any, *args: Any) -> None:
-        original(self, *args)  # the report, disclosures, queue rows and consents are written...
+    def write_then_fail(self: Any, *args: Any) -> None:
+        original(self, *args)  # the rows are written...
         raise RuntimeError("the database went away")  # ...then the process fails
 
     auth = sign_in(client)
     body = submission(client, auth, {"charity-newsletter": True}, holds_driving_licence=True)
-    monkeypatch.setattr(repository.SqlReportRepository, "add", add_then_fail)
+    before = {table.name: count(hub, table) for table in SUBMISSION_TABLES}
+    monkeypatch.setattr(repository, method, write_then_fail)
     response = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "k-1"})
     assert response.status_code == 500, response.text
     assert response.json()["detail"] == "Try again later"
-    for table in (reports, disclosures, delivery_queue, consent_records, idempotency_keys):
-        assert count(hub, table) == 0, table.name
-    monkeypatch.setattr(repository.SqlReportRepository, "add", original)
+    assert {table.name: count(hub, table) for table in SUBMISSION_TABLES} == before
+    assert before["reports"] == 0 and before["log_entries"] > 0  # the catalogue's entries stay
+    monkeypatch.setattr(repository, method, original)
     retry = client.post("/api/v1/reports", json=body, headers={**auth, "Idempotency-Key": "k-1"})
     assert retry.status_code == 201  # the key was released, so the retry goes through
