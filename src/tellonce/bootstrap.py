@@ -44,7 +44,7 @@ class Hub:
         self.events = EventBuilder(self.vault, self.settings.public_url)
         self.notifier = build_notifier(self.settings, self.clock)
         self.log_signer = build_log_signer(self.settings)
-        self.log_tiles = TileCache()
+        self.log_tiles = TileCache(self.settings.log_tile_cache_tiles)
         self.log_reads = LogReads(self.uow, self.log_tiles)
 
     def log_sequencer(self, *, owner: str) -> Sequencer:

@@ -92,6 +92,10 @@ class Settings(BaseSettings):
     log_origin: str | None = None
     log_signer_key: SecretStr | None = None
     log_checkpoint_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
+    # Tiles each process keeps to serve proofs without the database: about 16 kB each. The
+    # default (about 32 MB) covers the newest half-million entries; a log of a million entries
+    # needs about 3,950 to serve any proof from memory.
+    log_tile_cache_tiles: int = Field(default=2048, ge=16, le=1_000_000)
 
     @field_validator("public_url")
     @classmethod

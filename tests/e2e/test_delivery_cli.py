@@ -69,3 +69,33 @@ def test_keys_can_be_created_and_revoked(cli_env: Hub, capsys: pytest.CaptureFix
     assert main(["recipients", "revoke-key", prefix.group(1)]) == 0
     assert main(["recipients", "revoke-key", prefix.group(1)]) == 1  # already revoked
     assert main(["recipients", "create-key", "nobody"]) == 1
+
+
+def test_operator_mistakes_get_a_plain_message_not_a_traceback(
+    client: TestClient,  # loads the small catalogue
+    cli_env: Hub,  # points the commands at the test's database
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cases = {
+        ("recipients", "set-endpoint", "nobody", "https://x.example/hooks"): "no recipient",
+        ("recipients", "set-endpoint", "dwp", "ftp://x.example"): "url: The endpoint must be",
+        (
+            "recipients",
+            "set-endpoint",
+            "dwp",
+            "https://x.example",
+            "--secret",
+            "whsec_no",
+        ): "secret",
+        ("recipients", "set-endpoint", "a-charity", "https://x.example"): "pull only",
+        ("recipients", "rotate-secret", "dwp"): "has no push endpoint",
+        ("recipients", "enable-endpoint", "nobody"): "has no push endpoint",
+    }
+    for command, message in cases.items():
+        assert main(list(command)) == 1, command
+        err = capsys.readouterr().err
+        assert message in err and "Traceback" not in err, (command, err)
+    with pytest.raises(SystemExit) as exit_:
+        main(["deliveries", "replay", "not-a-uuid"])
+    assert exit_.value.code == 2
+    assert "invalid UUID" in capsys.readouterr().err

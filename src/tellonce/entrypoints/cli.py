@@ -14,6 +14,7 @@ from pathlib import Path
 
 from tellonce.bootstrap import Hub, bootstrap
 from tellonce.config import Settings
+from tellonce.domain.errors import Conflict, InvalidInput, NotFound
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -148,7 +149,7 @@ def deliveries_replay(args: argparse.Namespace) -> int:
     from tellonce.service_layer.delivery import replay_dead_letters
 
     hub = _hub()
-    ids = [uuid.UUID(i) for i in args.disclosure] if args.disclosure else None
+    ids = list(args.disclosure) if args.disclosure else None
     replayed = replay_dead_letters(ids, uow=hub.uow(), clock=hub.clock)
     print(f"{len(replayed)} disclosure(s) queued again")
     return 0
@@ -259,11 +260,11 @@ def _parser() -> argparse.ArgumentParser:
     add("list", deliveries_list, "list dead-lettered and held disclosures", delivery_commands)
     add(
         "replay", deliveries_replay, "queue dead-lettered disclosures again", delivery_commands
-    ).add_argument("disclosure", nargs="*", help="disclosure ids (default: all)")
+    ).add_argument("disclosure", nargs="*", type=uuid.UUID, help="disclosure ids (default: all)")
 
     add("worker", worker, "run a delivery worker until SIGTERM")
     add("demo", demo, "run the whole journey on a throwaway database").add_argument(
-        "--catalogue", default="catalogue"
+        "--catalogue", default=str(_demo_catalogue()), help="default: the checkout's catalogue/"
     )
     server = add("serve", serve, "serve the API on HTTP (and a worker, on SQLite)")
     server.add_argument("--host", default="127.0.0.1")
@@ -275,11 +276,24 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _demo_catalogue() -> Path:
+    """``catalogue/`` in the working directory, else the one beside this checkout's sources."""
+    here = Path("catalogue")
+    return here if here.is_dir() else Path(__file__).resolve().parents[3] / "catalogue"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handler: Command = args.handler
     try:
         return handler(args)
+    except InvalidInput as error:  # an operator's mistake: say what, not a traceback
+        for problem in error.problems:
+            print(f"{'.'.join(map(str, problem.location))}: {problem.message}", file=sys.stderr)
+        return 1
+    except (NotFound, Conflict) as error:
+        print(str(error), file=sys.stderr)
+        return 1
     finally:
         while _HUBS:
             _HUBS.pop().close()

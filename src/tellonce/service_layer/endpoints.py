@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+from tellonce.domain.catalogue import Channel
 from tellonce.domain.errors import FieldProblem, InvalidInput, NotFound
 from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
 
@@ -59,6 +60,17 @@ def set_endpoint(
     with uow:
         if uow.endpoints.get(recipient_id) is None:
             raise NotFound(f"There is no recipient {recipient_id!r}")
+        recipient = uow.catalogue.current().recipients.get(recipient_id)
+        if recipient is not None and recipient.channel is Channel.PULL:
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        ("recipient",),
+                        f"The catalogue says {recipient_id} receives by pull only: change its "
+                        "channel to push or both and load the catalogue before setting an endpoint",
+                    )
+                ]
+            )
         uow.endpoints.set(recipient_id, _check_url(url), now)
         uow.endpoints.retire_secrets(recipient_id, now)
         uow.endpoints.add_secret(
