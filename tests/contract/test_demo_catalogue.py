@@ -79,6 +79,16 @@ def test_consent_based_agreements_use_consent_and_cite_no_gateway(catalogue: Cat
             assert agreement.gateway is None, agreement.id
 
 
+def test_disclosures_that_reveal_health_name_an_article_9_condition(catalogue: Catalogue) -> None:
+    """Telling a Blue Badge team about someone says they hold a badge: health data."""
+    revealing = [a for a in catalogue.agreements if "blue-badge" in a.recipient_id]
+    assert len(revealing) == 3  # one at each council
+    for agreement in revealing:
+        assert agreement.lawful_basis.article_9 == "a", agreement.id  # explicit consent
+        assert agreement.consent_required, agreement.id
+        assert "Article 9(2)(a)" in agreement.lawful_basis.describe()
+
+
 def test_private_recipients_are_consent_only(catalogue: Catalogue) -> None:
     private = {r.id for r in catalogue.recipients.values() if r.kind is RecipientKind.PRIVATE}
     their_agreements = [a for a in catalogue.agreements if a.recipient_id in private]
