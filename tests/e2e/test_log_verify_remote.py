@@ -3,6 +3,7 @@ tlog-tiles endpoints, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import subprocess
@@ -13,9 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tellonce.adapters.database.schema import log_tiles
 from tellonce.bootstrap import Hub
+from tellonce.domain.transparency.checkpoints import Checkpoint, sign_checkpoint
+from tellonce.domain.transparency.notes import parse_note
 from tellonce.service_layer.log_ports import PendingLogEntry
 from tellonce.service_layer.transparency import publish_checkpoint
 from tests.e2e.delivery import submit_move
@@ -111,3 +116,42 @@ def test_a_remote_log_verifies_from_its_tiles_alone(
     refused = verify(served, "--key", impostor)
     assert refused.returncode == 1
     assert "FAILED" in refused.stderr
+
+
+def test_a_remote_log_that_rewrote_a_tile_or_forked_is_refused(
+    client: TestClient, hub: Hub, tmp_path: Path, served: str
+) -> None:
+    submit_move(client)
+    sequencer = hub.log_sequencer(owner="test")
+    latest = publish_checkpoint(sequencer, hub.log_signer.verifier())
+    assert latest is not None
+    key = hub.log_signer.verifier_key
+    assert verify(served, "--key", key).returncode == 0
+
+    # A fork: a checkpoint the log's own key signed for the same size with another root. A
+    # verifier that saw it must refuse the log the server now shows.
+    forked = Checkpoint(latest_origin(hub), latest.size, hashlib.sha256(b"another past").digest())
+    seen = tmp_path / "forked.checkpoint"
+    seen.write_text(sign_checkpoint(forked, hub.log_signer))
+    fork = verify(served, "--key", key, "--trusted-checkpoint", str(seen))
+    assert fork.returncode == 1 and "FAILED" in fork.stderr
+
+    # A rewritten tile: the hashes served no longer match the entries or the signed root.
+    with hub.engine.begin() as connection:
+        stored = connection.execute(
+            sa.select(log_tiles.c.hashes).where(log_tiles.c.level == 0, log_tiles.c.tile_index == 0)
+        ).scalar_one()
+        connection.execute(
+            sa.update(log_tiles)
+            .where(log_tiles.c.level == 0, log_tiles.c.tile_index == 0)
+            .values(hashes=bytes([stored[0] ^ 1]) + stored[1:])
+        )
+    rewritten = verify(served, "--key", key)
+    assert rewritten.returncode == 1 and "FAILED" in rewritten.stderr
+
+
+def latest_origin(hub: Hub) -> str:
+    with hub.uow() as uow:
+        stored = uow.log.latest_checkpoint()
+    assert stored is not None
+    return Checkpoint.from_note_text(parse_note(stored.note).text).origin
