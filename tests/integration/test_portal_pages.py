@@ -323,3 +323,40 @@ def test_signing_out_ends_the_session_everywhere(portal: Portal) -> None:
     assert portal.get("/reports").status_code == 303
     api = portal.client.get("/api/v1/reports", headers={"Authorization": f"Bearer {token}"})
     assert api.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("state", "tag", "note"),
+    [
+        ("queued", "Waiting to send", "We will send it shortly."),
+        ("retrying", "Trying again", "we are trying again"),
+        ("overdue", "Overdue", "We are reminding them."),
+        ("dead-lettered", "Not delivered", "Our team has been told"),
+        ("endpoint-disabled", "Not delivered", "We will send it when it is back."),
+    ],
+)
+def test_the_tracking_page_explains_every_waiting_or_failed_state(
+    portal: Portal, hub: Hub, state: str, tag: str, note: str
+) -> None:
+    portal.sign_in()
+    reference = send(portal, hub)
+    with hub.engine.begin() as connection:
+        row = connection.execute(
+            sa.select(disclosures.c.id, disclosures.c.recipient_id)
+            .join(reports, reports.c.id == disclosures.c.report_id)
+            .where(reports.c.reference == reference)
+            .order_by(disclosures.c.recipient_id)
+        ).first()
+        assert row is not None
+        connection.execute(
+            sa.update(disclosures).where(disclosures.c.id == row.id).values(state=state)
+        )
+    page = portal.get(f"/reports/{reference}").text
+    card = re.search(
+        rf'data-recipient="{row.recipient_id}" data-state="{state}">(.*?)What they received',
+        page,
+        re.S,
+    )
+    assert card is not None, page
+    assert f">{tag}</strong>" in card.group(1)
+    assert note in card.group(1)
