@@ -187,3 +187,21 @@ def test_the_citizen_is_told_when_a_recipient_acts(client: TestClient, hub: Hub)
     assert report["reference"] in by_template["disclosure-outcome"].body
     assert "could not find a record" in by_template["disclosure-outcome"].body
     assert "Jones" not in messages[0].body + messages[1].body  # no personal details
+
+
+def test_an_events_dataschema_resolves_on_the_hub_and_its_data_fits_it(
+    client: TestClient, hub: Hub
+) -> None:
+    import jsonschema_rs
+
+    charity_report(client)
+    [event] = client.get("/api/v1/feed", headers=key_for(hub, "a-charity")).json()["events"]
+    assert event["dataschema"].startswith(hub.settings.public_url)
+    served = client.get(event["dataschema"].removeprefix(hub.settings.public_url))
+    assert served.status_code == 200
+    schema = served.json()
+    assert schema["$id"] == event["dataschema"]
+    assert jsonschema_rs.validator_for(schema).is_valid(event["data"])
+    listed = client.get("/api/v1/schemas").json()["event_types"]
+    assert event["dataschema"] in {item["disclosure_schema"] for item in listed}
+    assert client.get("/api/v1/schemas/birth/v9/disclosure.json").status_code == 404

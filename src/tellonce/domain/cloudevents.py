@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tellonce.domain.disclosure_schema import disclosure_schema_url
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "uk.tellonce.disclosure."
@@ -54,7 +56,7 @@ def disclosure_event(
         "subject": facts.disclosure_id,
         "time": _time(facts.created_at),
         "datacontenttype": "application/json",
-        "dataschema": f"{api}/schemas/{facts.event_type}/v1.json",
+        "dataschema": disclosure_schema_url(facts.event_type, base_url=api),
         # CloudEvents' sequence extension compares strings, so the number is zero-padded.
         "sequence": f"{facts.sequence:020d}",
         "data": {

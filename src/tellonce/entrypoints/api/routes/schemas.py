@@ -1,4 +1,5 @@
-"""/api/v1/schemas — the published JSON Schema of each life event's payload."""
+"""/api/v1/schemas — the published JSON Schema of each life event's payload, and of the
+``data`` of the disclosure events recipients receive (their CloudEvents ``dataschema``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
+from tellonce.domain.disclosure_schema import disclosure_data_schema, disclosure_schema_url
 from tellonce.domain.events import EVENT_MODELS, json_schema
 from tellonce.entrypoints.api.dependencies import HubDep
 from tellonce.entrypoints.api.schemas import EventType
@@ -22,6 +24,7 @@ def list_schemas(hub: HubDep) -> dict[str, Any]:
                 "event_type": event_type,
                 "schema_version": model.schema_version,
                 "schema": f"{base}/schemas/{event_type}/v{model.schema_version}.json",
+                "disclosure_schema": disclosure_schema_url(event_type, base_url=base),
             }
             for event_type, model in EVENT_MODELS.items()
         ]
@@ -33,3 +36,13 @@ def get_schema(event_type: EventType, version: int, hub: HubDep) -> dict[str, An
     if EVENT_MODELS[event_type].schema_version != version:
         raise HTTPException(404, "There is no such schema version")
     return json_schema(event_type, base_url=hub.settings.public_url + "/api/v1")
+
+
+@router.get(
+    "/{event_type}/v{version}/disclosure.json",
+    summary="JSON Schema (2020-12) for the data of a disclosure event (its dataschema)",
+)
+def get_disclosure_schema(event_type: EventType, version: int, hub: HubDep) -> dict[str, Any]:
+    if EVENT_MODELS[event_type].schema_version != version:
+        raise HTTPException(404, "There is no such schema version")
+    return disclosure_data_schema(event_type, base_url=hub.settings.public_url + "/api/v1")
