@@ -222,10 +222,11 @@ def proofs_beside_baseline(hub: Hub, kind: str, size: int, count: int) -> dict[s
     cold_seconds, _ = _timed(  # every proof with an empty cache: database reads and hashing
         lambda: [LogReads(hub.uow, TileCache()).inclusion_proof(i, size) for i in cold]
     )
-    # Warm: a cache big enough for the whole log's tiles (about 3,900 for a million entries,
-    # some 65 MB) -- the steady state of a server whose working set fits its cache.
-    reads = LogReads(hub.uow, TileCache(max_tiles=size // 256 + 64))
-    default = LogReads(hub.uow, TileCache())  # the default cache: the newest ~half-million
+    # Warm: the default cache, which holds every tile of a million-entry log (about 3,950 of
+    # its 4,096, some 64 MB) -- the steady state of a server whose working set fits its cache.
+    reads = LogReads(hub.uow, TileCache())
+    assert size // 256 + 64 <= reads.tiles.max_tiles, "the log outgrows the default cache"
+    default = LogReads(hub.uow, TileCache(2048))  # half the default: the newest ~half-million
     with hub.uow() as uow:
         tiles = {(t, i): d for t in range(4) for i, d in uow.log.tiles(t, 0, 2**40).items()}
     memory = TileCache(8192)
@@ -265,7 +266,7 @@ def proofs_beside_baseline(hub: Hub, kind: str, size: int, count: int) -> dict[s
         "in_memory_tiles_per_s": round(count / baseline[0]),
         "in_memory_tiles_per_cpu_s": round(count / baseline[1]),
         "reference_algorithm_per_s": round(count / generic[0]),
-        "service_default_cache_per_s": round(count / small[0]),
+        "service_half_cache_per_s": round(count / small[0]),
         "warm_to_in_memory": round(baseline[0] / service[0], 3),
     }
 

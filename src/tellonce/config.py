@@ -93,9 +93,9 @@ class Settings(BaseSettings):
     log_signer_key: SecretStr | None = None
     log_checkpoint_interval_seconds: float = Field(default=2.0, gt=0, le=3600)
     # Tiles each process keeps to serve proofs without the database: about 16 kB each. The
-    # default (about 32 MB) covers the newest half-million entries; a log of a million entries
-    # needs about 3,950 to serve any proof from memory.
-    log_tile_cache_tiles: int = Field(default=2048, ge=16, le=1_000_000)
+    # default (about 64 MB) holds every tile of a log of up to a million entries (about 3,950),
+    # so any proof is served from memory; a larger log keeps its newest tiles.
+    log_tile_cache_tiles: int = Field(default=4096, ge=16, le=1_000_000)
 
     @field_validator("public_url")
     @classmethod

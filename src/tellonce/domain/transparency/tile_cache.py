@@ -24,7 +24,7 @@ Rows = tuple[bytes, ...]  # row h: the tile's subtree hashes of height h, concat
 class TileCache:
     """A thread-safe LRU of tiles' rows, keyed by (level, index, width)."""
 
-    def __init__(self, max_tiles: int = 2048) -> None:
+    def __init__(self, max_tiles: int = 4096) -> None:
         self.max_tiles = max_tiles
         self._rows: OrderedDict[tuple[int, int, int], Rows] = OrderedDict()
         self._edges: OrderedDict[tuple[int, int], tuple[bytes, ...]] = OrderedDict()
