@@ -8,7 +8,7 @@ PORTAL_ASSETS := src/tellonce/entrypoints/portal/static/govuk
 DATA_DIR ?= var
 export TELLONCE_DATA_DIR ?= $(abspath $(DATA_DIR))
 
-.PHONY: run test lint format demo bench clean install
+.PHONY: run test screenshots lint format demo bench clean install
 
 $(STAMP): pyproject.toml requirements/dev.lock package.json package-lock.json
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ run: $(STAMP)
 test: $(STAMP)
 	scripts/ensure-chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# docs/screenshots, taken by the browser tests that show each page: once each (SQLite, JavaScript on).
+screenshots: $(STAMP)
+	scripts/ensure-chromium
+	TELLONCE_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest tests/browser -k "sqlite and not js-off"
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench

@@ -1,5 +1,6 @@
-"""A real ``tellonce serve`` (with its in-process delivery worker) and loopback webhook receivers
-for every push recipient, one of each per test session; one Chromium per test module.
+"""A real ``tellonce serve`` and loopback webhook receivers for every push recipient, one of each
+per database per test session: on SQLite with its in-process delivery worker, on PostgreSQL with a
+separate ``tellonce worker`` process. One Chromium per test module.
 
 Debian's Chromium drives the tests; Playwright never downloads a browser. Without
 /usr/bin/chromium the tests are skipped locally, and fail on CI (CI=true): tests never skip there.
@@ -84,7 +85,10 @@ def context(browser: Browser, javascript: bool) -> Iterator[BrowserContext]:
     """A fresh browser profile (no cookies), with JavaScript on or off."""
     context = browser.new_context(java_script_enabled=javascript, locale="en-GB")
     context.set_default_timeout(10_000)
-    if javascript:  # axe-core arrives with every page (compiled once, cached by V8)
+    # axe-core arrives with every page (compiled once, cached by V8). With JavaScript off the
+    # page's own scripts do not run, init scripts included, but Playwright's evaluate still does:
+    # check_accessibility injects axe into the page itself then.
+    if javascript:
         context.add_init_script(AXE)
     yield context
     context.close()
@@ -178,6 +182,8 @@ def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
         "TELLONCE_MODE": "demo",
         "TELLONCE_DATA_DIR": str(data_dir),
         "TELLONCE_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        # Deliveries and messages within a tenth of a second, not half of one: tests wait less.
+        "TELLONCE_WORKER_POLL_SECONDS": "0.1",
     }
     env.pop("TELLONCE_DATABASE_URL", None)
     if database_url is not None:
@@ -189,7 +195,7 @@ def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
             mode=Mode.DEMO,
             data_dir=data_dir,
             public_url=env["TELLONCE_PUBLIC_URL"],
-            **({} if database_url is None else {"database_url": database_url}),
+            database_url=database_url,  # None: SQLite, whatever the environment says
         )
     )
     upgrade(hub.engine)
@@ -219,17 +225,17 @@ def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
         hub.close()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server for the whole browser session: starting one costs seconds, and each test
-    signs in as its own demo citizen, so tests cannot see each other's reports."""
-    with _serve(tmp_path_factory.mktemp("portal"), None) as running:
-        yield running
-
-
-@pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """The same, on a fresh PostgreSQL database, as a production deployment runs."""
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """One server per database for the whole browser session: starting one costs seconds, and
+    each test signs in as its own demo citizen, so tests cannot see each other's reports. On
+    PostgreSQL it is a fresh database, with a separate worker process as production runs it."""
+    if request.param == "sqlite":
+        with _serve(tmp_path_factory.mktemp("portal"), None) as running:
+            yield running
+        return
     name, engine = create_postgres_database()
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tellonce.entrypoints.portal.journeys import JOURNEYS as PORTAL_JOURNEYS
 from tests.browser.portal import Step, date, days_ago
 
 NAME = ("First names", "Last name")
@@ -118,3 +119,6 @@ JOURNEYS = {
     "Someone has died": DEATH,
     "I have got married or formed a civil partnership": MARRIAGE,
 }
+
+# Each choice on "What has changed?" -> its event type, for short test ids.
+EVENT_TYPE = {journey.choice: event_type for event_type, journey in PORTAL_JOURNEYS.items()}

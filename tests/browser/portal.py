@@ -9,12 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, FloatRect, Page, expect
+from playwright.sync_api import Error as PlaywrightError
+
+from tellonce.domain.transparency.report_receipts import ReportReceipt
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = (ROOT / "node_modules" / "axe-core" / "axe.min.js").read_text()
@@ -68,8 +73,50 @@ def screenshot(page: Page, name: str) -> None:
     Path(folder).mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 1280
     height = min(page.evaluate("document.documentElement.scrollHeight"), 2400)
-    clip = {"x": 0, "y": 0, "width": width, "height": height}
+    clip: FloatRect = {"x": 0, "y": 0, "width": width, "height": height}
     page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, clip=clip)
+
+
+def download_receipt(page: Page) -> ReportReceipt:
+    """The receipt behind the page's "Download your receipt" link (the confirmation page's or the
+    tracking page's), from the transparency log.
+
+    Until the log sequencer has signed a checkpoint that covers the report (every couple of
+    seconds) the link's address answers 409, "Your receipt is not ready yet", and Chromium cancels
+    the download (the link has a ``download`` attribute): that page is checked in a tab of its
+    own, as a browser would show the address, and the link clicked again until the receipt comes.
+    """
+    link = page.get_by_role("link", name="Download your receipt")
+    url = urljoin(page.url, link.get_attribute("href") or "")
+    deadline = time.monotonic() + 30
+    seen_not_ready = False
+    while True:
+        with page.expect_download() as download:
+            link.click()
+        if download.value.failure() is None:
+            receipt = ReportReceipt.from_json(download.value.path().read_bytes())
+            assert download.value.suggested_filename == f"tellonce-receipt-{receipt.reference}.json"
+            return receipt
+        assert time.monotonic() < deadline, "no checkpoint covered the report in 30 seconds"
+        seen_not_ready = seen_not_ready or _receipt_not_ready(page.context, url)
+        time.sleep(0.2)
+
+
+def _receipt_not_ready(context: BrowserContext, url: str) -> bool:
+    """The "not ready yet" page, checked; False if the receipt became ready in the meantime."""
+    tab = context.new_page()
+    try:
+        tab.goto(url)
+    except PlaywrightError as error:
+        if "Download is starting" not in error.message:
+            raise
+        return False
+    else:
+        expect(tab.get_by_role("heading", level=1)).to_have_text("Your receipt is not ready yet")
+        check_accessibility(tab, "receipt not ready", once=True)
+        return True
+    finally:
+        tab.close()
 
 
 def sign_in(page: Page, base_url: str, name: str) -> None:

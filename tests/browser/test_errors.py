@@ -1,7 +1,10 @@
-"""Every way an answer in the change-of-address journey can be wrong shows as a GOV.UK error
-summary linked to the field, with the message beside the field too — with JavaScript on and
-off — and axe-core passes on every error state (checked with JavaScript on). The other
-journeys' rules are covered through the ASGI app in tests/integration/test_portal_rules.py."""
+"""Every way an answer in the change-of-address journey can be wrong, and a wrong answer on every
+question page of the other four life events, shows as a GOV.UK error summary linked to the field,
+with the message beside the field too — with JavaScript on and off, on both databases — and
+axe-core passes on every error state in both modes. So do a form refused because its cookie has
+gone and the preview shown again because who would be told changed in another tab. The other
+journeys' rules one by one are covered through the ASGI app in
+tests/integration/test_portal_rules.py."""
 
 from __future__ import annotations
 
@@ -11,10 +14,11 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import Server
-from tests.browser.journeys import CHANGE_OF_ADDRESS
+from tests.browser.journeys import CHANGE_OF_ADDRESS, EVENT_TYPE, JOURNEYS
 from tests.browser.portal import (
     Step,
     answer,
+    answer_routing_questions,
     check_accessibility,
     date,
     days_ago,
@@ -34,12 +38,16 @@ def submit(page: Page, fill: dict[str, str] | None = None, choose: str | None = 
 
 
 def expect_errors(page: Page, javascript: bool, *messages: str) -> None:
-    """The summary lists exactly these messages, each links to a field on the page that shows
-    the same message, the title says "Error:", and axe-core passes."""
+    """The summary lists exactly these messages (without any: at least one), each links to a
+    field on the page that shows the same message, the title says "Error:", and axe-core passes."""
     summary = page.locator(".govuk-error-summary")
     expect(summary.get_by_role("heading")).to_have_text("There is a problem")
     links = summary.get_by_role("link")
-    expect(links).to_have_text(list(messages))
+    if messages:
+        expect(links).to_have_text(list(messages))
+    else:
+        expect(links.first).to_be_visible()
+        messages = tuple(links.all_inner_texts())
     for link in links.all():
         target = (link.get_attribute("href") or "").removeprefix("#")
         assert page.locator(f"[id='{target}']").count() == 1, f"no field #{target}"
@@ -47,11 +55,9 @@ def expect_errors(page: Page, javascript: bool, *messages: str) -> None:
     for message in messages:
         expect(inline.filter(has_text=message).first).to_be_visible()
     assert page.title().startswith("Error: ")
-    if javascript:
-        # GOV.UK Frontend moves focus to the summary, so it is read out first. axe checks each
-        # error state once, on this enhanced page; without JavaScript the markup is the same.
+    if javascript:  # GOV.UK Frontend moves focus to the summary, so it is read out first
         expect(summary).to_be_focused()
-        check_accessibility(page, f"errors: {', '.join(messages)}")
+    check_accessibility(page, f"errors: {', '.join(messages)}")
 
 
 def test_every_invalid_answer_is_explained_in_an_error_summary(
@@ -59,6 +65,16 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
 ) -> None:
     page = context.new_page()
     sign_in(page, server.url, f"errors-{uuid.uuid4().hex[:8]}")
+    # A form whose cookie has gone (cleared, or cookies turned off) is refused on a page of its
+    # own; going back to the form and sending it again works.
+    context.clear_cookies(name="tellonce_csrf")
+    submit(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Sorry, we could not accept that form"
+    )
+    check_accessibility(page, "form refused")
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What has changed?")
     submit(page)
     expect_errors(page, javascript, "Select what has changed")
     submit(page, choose="I have moved home, or will soon")
@@ -143,3 +159,61 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
     assert "/report/questions/" in page.url
     submit(page)
     expect_errors(page, javascript, "Select yes or no")
+    answer_routing_questions(page, "Yes")
+
+    # The preview, open in a second tab too: who would be told changes there, so continuing
+    # from the first tab shows the preview again, with a warning.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check who we will tell")
+    other = context.new_page()
+    other.goto(page.url)
+    other.get_by_role("link", name="Back").click()
+    other.get_by_label("No", exact=True).check()
+    other.get_by_role("button", name="Continue").click()
+    answer_routing_questions(other, "No")
+    expect(other.get_by_role("heading", level=1)).to_have_text("Check who we will tell")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check who we will tell")
+    expect(page.get_by_text("Who we would tell has changed since you last looked")).to_be_visible()
+    check_accessibility(page, "preview changed")
+
+
+# One wrong answer for each kind of question, by label; a single text answer is far too long.
+WRONG = {
+    "Day": "31",
+    "Month": "2",
+    "First names": "Siân 2",
+    "Postcode": "LS99 ZZZ",
+    "Email address (optional)": "sian at example",
+}
+TOO_LONG = "x" * 501
+
+
+def wrong(step: Step) -> dict[str, str]:
+    """A wrong answer to the step's question; nothing chosen for a choice."""
+    if step.choose:
+        return {}
+    if step.heading in step.fill:
+        return {step.heading: TOO_LONG}
+    if not step.fill:  # an optional address left blank in the journey
+        return {"Postcode": WRONG["Postcode"]}
+    return {label: WRONG.get(label, value) for label, value in step.fill.items()}
+
+
+@pytest.mark.parametrize(
+    "choice",
+    [c for c, steps in JOURNEYS.items() if steps is not CHANGE_OF_ADDRESS],
+    ids=EVENT_TYPE.get,
+)
+def test_a_wrong_answer_on_every_question_page_is_explained_in_an_error_summary(
+    server: Server, context: BrowserContext, javascript: bool, choice: str
+) -> None:
+    page = context.new_page()
+    sign_in(page, server.url, f"errors-{uuid.uuid4().hex[:8]}")
+    submit(page, choose=choice)
+    for step in JOURNEYS[choice]:
+        expect(page.get_by_role("heading", level=1)).to_have_text(step.heading)
+        typed = wrong(step)
+        submit(page, typed)
+        expect_errors(page, javascript)
+        answer(page, Step(step.heading, {**dict.fromkeys(typed, ""), **step.fill}, step.choose))
+    assert "/report/questions/" in page.url

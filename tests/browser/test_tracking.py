@@ -11,8 +11,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tellonce.domain.transparency.report_receipts import ReportReceipt, verify_report_receipt
-from tellonce.service_layer.transparency import integrate_pending
+from tellonce.domain.transparency.report_receipts import verify_report_receipt
 from tests.browser.conftest import Server
 from tests.browser.journeys import CHANGE_OF_ADDRESS
 from tests.browser.portal import (
@@ -20,6 +19,7 @@ from tests.browser.portal import (
     answer_questions,
     answer_routing_questions,
     check_accessibility,
+    download_receipt,
     screenshot,
     sign_in,
 )
@@ -125,17 +125,7 @@ def test_tracking_reflects_what_each_recipient_did(server: Server, page: Page) -
 
 def assert_receipt_downloads(page: Page, server: Server, reference: str) -> None:
     page.goto(f"{server.url}/reports/{reference}")
-    # The server's sequencer signs checkpoints every few seconds: wait until one covers the
-    # report (the page says "not ready yet" until then), lending a hand if it is slow.
-    url = f"{server.url}/reports/{reference}/receipt"
-    deadline = time.monotonic() + 30
-    while page.request.get(url).status == 409 and time.monotonic() < deadline:
-        integrate_pending(server.hub.log_sequencer(owner="browser-tests"))
-        time.sleep(0.5)
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download your receipt").click()
-    assert download.value.suggested_filename == f"tellonce-receipt-{reference}.json"
-    receipt = ReportReceipt.from_json(download.value.path().read_bytes())
+    receipt = download_receipt(page)
     assert receipt.reference == reference
     # The receipt verifies offline against the log's key: each entry is in a signed tree.
     assert verify_report_receipt(receipt, server.hub.log_signer.verifier())

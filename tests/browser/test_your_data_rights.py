@@ -1,5 +1,6 @@
 """Your data rights in the browser, with JavaScript on and off: withdraw a consent before the
-organisation has your details (so nothing is ever sent), and download a copy of your data."""
+organisation has your details (so nothing is ever sent), download a copy of your data, and find
+how to use the rights that are not online yet."""
 
 from __future__ import annotations
 
@@ -72,6 +73,18 @@ def test_withdraw_a_consent_and_download_your_data(
     assert [r["reference"] for r in data["reports"]] == [reference]
     [water] = [c for c in data["consents"] if c["recipient_name"] == "Yorkshire Water"]
     assert water["decision"] == "granted" and water["withdrawn_at"]
+
+    # The rights that cannot be used online yet: a page each, saying how to use them.
+    for right in [
+        "Correct your data",
+        "Delete your data",
+        "Limit how your data is used",
+        "Object to how your data is used",
+    ]:
+        page.get_by_role("link", name=right).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(right)
+        check_accessibility(page, right, once=True)
+        page.get_by_role("link", name="Back to your data").click()
 
     page.get_by_role("link", name="Your reports").click()
     page.get_by_role("link", name=reference).click()
