@@ -35,7 +35,7 @@ from tellonce.config import Mode, Settings
 from tellonce.domain.catalogue import Catalogue
 from tellonce.domain.examples import example_payload
 from tellonce.service_layer.catalogue import load_catalogue
-from tellonce.service_layer.delivery import deliver_due
+from tellonce.service_layer.delivery import deliver_continuously
 from tellonce.service_layer.endpoints import set_endpoint
 from tellonce.service_layer.identity import start_session
 from tellonce.service_layer.reporting import (
@@ -79,6 +79,7 @@ def _hub(url: str, data_dir: Path, receiver_port: int) -> Hub:
             uow=hub.uow(),
             vault=hub.vault,
             clock=hub.clock,
+            destinations=hub.destinations,
         )
     return hub
 
@@ -106,20 +107,14 @@ def _fill(hub: Hub, reports: int) -> float:
     return reports / (time.perf_counter() - started)
 
 
-async def _drain(hub: Hub, lanes: int = 2) -> tuple[int, float]:
-    """Deliver until the queue is empty, with the worker's two lanes."""
-    delivered = 0
+async def _drain(hub: Hub) -> tuple[int, float]:
+    """Deliver until the queue is empty, as the worker does (``deliver_continuously``: each
+    message settled as its answer comes, claiming while sends are in flight)."""
     async with hub.pusher() as pusher:
         service = hub.delivery_service(pusher, owner="bench")
-
-        async def lane() -> None:
-            nonlocal delivered
-            while (round_ := await deliver_due(service)).claimed:
-                delivered += round_.delivered
-
         started = time.perf_counter()
-        await asyncio.gather(*(lane() for _ in range(lanes)))
-        return delivered, time.perf_counter() - started
+        round_ = await deliver_continuously(service, asyncio.Event(), poll=0.05, until_idle=True)
+        return round_.delivered, time.perf_counter() - started
 
 
 def _run(database: str, url: str, reports: int, port: int) -> dict[str, object]:

@@ -51,8 +51,8 @@ def free_port() -> int:
     return port
 
 
-def wait_until_listening(port: int) -> None:
-    deadline = time.monotonic() + 10
+def wait_until_listening(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()

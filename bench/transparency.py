@@ -45,14 +45,14 @@ from tellonce.config import Mode, Settings
 from tellonce.domain.transparency.merkle import CompactRange, inclusion_proof, leaf_hash
 from tellonce.domain.transparency.tile_builder import TileBuilder
 from tellonce.domain.transparency.tile_cache import CachedTileHashes, TileCache
-from tellonce.service_layer.log_ports import PendingLogEntry
-from tellonce.service_layer.log_reads import (
+from tellonce.service_layer.ports.transparency import PendingLogEntry
+from tellonce.service_layer.transparency.entries import integrate_pending
+from tellonce.service_layer.transparency.reads import (
     LogReads,
     storage_fetch,
     verify_log,
     verify_stored_checkpoints,
 )
-from tellonce.service_layer.transparency import integrate_pending
 
 POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 FILL_CHUNK = 20_000

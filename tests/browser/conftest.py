@@ -17,9 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -27,20 +25,19 @@ from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwr
 
 from tellonce.adapters.catalogue_files import read_catalogue
 from tellonce.adapters.database.migrate import upgrade
-from tellonce.bootstrap import Hub, bootstrap
+from tellonce.bootstrap import bootstrap
 from tellonce.config import Mode, Settings
 from tellonce.domain.catalogue import Catalogue, Channel
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.catalogue import load_catalogue
 from tellonce.service_layer.endpoints import set_endpoint
-from tellonce.service_layer.identity import create_recipient_key
-from tests.browser.portal import AXE
-from tests.conftest import (
-    CATALOGUE_DIR,
-    ON_CI,
-    create_postgres_database,
-    drop_postgres_database,
-)
+from tellonce.service_layer.identity import create_recipient_key, create_registrar_key
+from tests.browser.portal import AXE, AXE_SKIPPED_ORIGINS
+from tests.browser.server import Server
+from tests.support.databases import ON_CI, create_postgres_database, drop_postgres_database
+from tests.support.oidc import running_provider
+from tests.support.paths import CATALOGUE_DIR
+from tests.support.processes import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -101,55 +98,6 @@ def _free_port() -> int:
         return port
 
 
-@dataclass
-class Server:
-    """A running ``tellonce serve`` and the recipients' side of it."""
-
-    url: str
-    hub: Hub  # the same database, for setting up recipients
-    receiver: ReceiverServer
-    keys: dict[str, str] = field(default_factory=dict)  # recipient id -> API key
-    pull: set[str] = field(default_factory=set)  # pull-only recipients
-    recipient_of: dict[str, str] = field(default_factory=dict)  # agreement id -> recipient id
-
-    client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
-
-    def as_recipient(self, recipient: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.keys[recipient]}"}
-
-    def pulled(self, recipient: str) -> list[dict[str, Any]]:
-        response = self.client.get(
-            f"{self.url}/api/v1/feed",
-            params={"limit": 500},
-            headers=self.as_recipient(recipient),
-        )
-        response.raise_for_status()
-        events: list[dict[str, Any]] = response.json()["events"]
-        return events
-
-    def events_for(self, reference: str, pull: set[str]) -> dict[str, dict[str, Any]]:
-        """Every CloudEvent about a report, pushed or pulled, by agreement id."""
-        found: dict[str, dict[str, Any]] = {}
-        for received in self.receiver.state.delivered():
-            data = received.event["data"]
-            if data["report_reference"] == reference:
-                found[data["agreement"]["id"]] = received.event
-        for recipient in pull:
-            for event in self.pulled(recipient):
-                if event["data"]["report_reference"] == reference:
-                    found[event["data"]["agreement"]["id"]] = event
-        return found
-
-    def wait_for(self, reference: str, agreements: set[str], seconds: float = 20) -> dict[str, Any]:
-        """What recipients got, once every expected agreement's event is in (or time is up)."""
-        deadline = time.monotonic() + seconds
-        pull = {self.recipient_of[a] for a in agreements} & self.pull
-        while set(self.events_for(reference, pull)) < agreements and time.monotonic() < deadline:
-            time.sleep(0.1)
-        # Then every pull recipient is asked, not only the expected ones: nobody else may have it.
-        return self.events_for(reference, self.pull)
-
-
 def _demo_catalogue() -> Catalogue:
     catalogue, problems = read_catalogue(CATALOGUE_DIR)
     assert catalogue is not None, problems
@@ -169,14 +117,29 @@ def _connect_recipients(server: Server) -> None:
             continue
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
         url = server.receiver.url(recipient.id)
-        set_endpoint(recipient.id, url, secret, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+        set_endpoint(
+            recipient.id,
+            url,
+            secret,
+            uow=hub.uow(),
+            vault=hub.vault,
+            clock=hub.clock,
+            destinations=hub.destinations,
+        )
         server.receiver.state.secrets[recipient.id] = secret
 
 
 @contextlib.contextmanager
-def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
-    """A real ``tellonce serve`` process on ``database_url`` (default: embedded SQLite)."""
-    port = _free_port()
+def serve(
+    data_dir: Path,
+    database_url: str | None,
+    *,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Server]:
+    """A real ``tellonce serve`` process on ``database_url`` (default: embedded SQLite), in
+    demo mode unless ``extra_env`` says otherwise."""
+    port = port or _free_port()
     env = {
         **os.environ,
         "TELLONCE_MODE": "demo",
@@ -184,10 +147,14 @@ def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
         "TELLONCE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         # Deliveries and messages within a tenth of a second, not half of one: tests wait less.
         "TELLONCE_WORKER_POLL_SECONDS": "0.1",
+        # Changes of address go out at once; the fraud guard's test has a server holding them
+        # (``held_server``, ADR 0088).
+        "TELLONCE_ADDRESS_COOLING_OFF_MINUTES": "0",
     }
     env.pop("TELLONCE_DATABASE_URL", None)
     if database_url is not None:
         env["TELLONCE_DATABASE_URL"] = database_url
+    env.update(extra_env or {})
     # What `tellonce db upgrade` and `tellonce catalogue load catalogue` do, in-process: each
     # command would cost seconds of interpreter start-up. The server itself is a real process.
     hub = bootstrap(
@@ -203,6 +170,14 @@ def _serve(data_dir: Path, database_url: str | None) -> Iterator[Server]:
     receiver = ReceiverServer().start()
     server = Server(f"http://127.0.0.1:{port}", hub, receiver)
     _connect_recipients(server)
+    server.registrar_key = create_registrar_key(
+        "browser-register-office",
+        "test",
+        None,
+        uow_factory=hub.uow,
+        vault=hub.vault,
+        clock=hub.clock,
+    ).key
     log = (data_dir / "serve.log").open("w")
     # On SQLite ``serve`` runs the delivery worker and log sequencer in-process; on PostgreSQL
     # they are separate ``tellonce worker`` processes, as in production.
@@ -233,21 +208,31 @@ def server(
     each test signs in as its own demo citizen, so tests cannot see each other's reports. On
     PostgreSQL it is a fresh database, with a separate worker process as production runs it."""
     if request.param == "sqlite":
-        with _serve(tmp_path_factory.mktemp("portal"), None) as running:
+        with serve(tmp_path_factory.mktemp("portal"), None) as running:
             yield running
         return
     name, engine = create_postgres_database()
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     try:
-        with _serve(tmp_path_factory.mktemp("portal-postgres"), url) as running:
+        with serve(tmp_path_factory.mktemp("portal-postgres"), url) as running:
+            AXE_SKIPPED_ORIGINS.add(running.url)  # axe checks the same pages on SQLite
             yield running
     finally:
         drop_postgres_database(name)
 
 
+@pytest.fixture(scope="session")
+def held_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server (embedded SQLite) that holds every change of address for an hour before
+    sending it (the fraud guard, ADR 0088): long enough for a test to cancel it."""
+    hold = {"TELLONCE_ADDRESS_COOLING_OFF_MINUTES": "60"}
+    with serve(tmp_path_factory.mktemp("portal-held"), None, extra_env=hold) as running:
+        yield running
+
+
 def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded machine starts processes slowly
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"tellonce serve exited with {process.returncode}")
@@ -256,4 +241,28 @@ def _wait_until_up(url: str, process: subprocess.Popen[bytes]) -> None:
                 return
         except httpx.TransportError:
             time.sleep(0.1)
-    pytest.fail("tellonce serve did not start within 30 seconds")
+    pytest.fail("tellonce serve did not start within 120 seconds")
+
+
+@pytest.fixture(scope="module")
+def oidc_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """On SQLite only: the sign-in does not touch what differs between the databases (the
+    OpenID tests through the ASGI app run on both)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with (
+        running_provider([f"{url}/sign-in/callback"], [f"{url}/signed-out"]) as provider,
+        serve(
+            tmp_path_factory.mktemp("oidc"),
+            None,
+            port=port,
+            extra_env={
+                "TELLONCE_MODE": "development",
+                "TELLONCE_DEMO_SIGN_IN": "false",
+                "TELLONCE_OIDC_ISSUER": provider.issuer,
+                "TELLONCE_OIDC_CLIENT_ID": provider.client_id,
+                "TELLONCE_OIDC_CLIENT_SECRET": provider.client_secret,
+            },
+        ) as server,
+    ):
+        yield server

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tellonce.entrypoints.portal.journeys import JOURNEYS as PORTAL_JOURNEYS
 from tests.browser.portal import Step, date, days_ago
+from tests.browser.server import Server
 
 NAME = ("First names", "Last name")
 
@@ -28,7 +31,11 @@ CONTACT = Step(
     {"Email address (optional)": "me@example.com", "UK phone number (optional)": "07700 900982"},
 )
 
+# Acting for others (ADR 0088): an adult's change may be reported under a power of attorney.
+FOR_MYSELF = Step("Who are you reporting this for?", choose="Myself")
+
 CHANGE_OF_ADDRESS = [
+    FOR_MYSELF,
     name("What is your name?", "Siân", "Ellis-Roberts"),
     Step("What is your date of birth?", date(17, 4, 1988)),
     text("What is your National Insurance number? (optional)", "QQ 12 34 56 C"),
@@ -40,6 +47,7 @@ CHANGE_OF_ADDRESS = [
 ]
 
 CHANGE_OF_NAME = [
+    FOR_MYSELF,
     name("What was your previous name?", "Joanna", "Kowalska"),
     name("What is your new name?", "Joanna", "Whitfield"),
     Step("What is your date of birth?", date(3, 9, 1991)),
@@ -122,3 +130,35 @@ JOURNEYS = {
 
 # Each choice on "What has changed?" -> its event type, for short test ids.
 EVENT_TYPE = {journey.choice: event_type for event_type, journey in PORTAL_JOURNEYS.items()}
+
+
+REGISTRATION_REFERENCE = "What is the registration reference?"
+
+
+def registered(
+    steps: list[Step], server: Server, event_type: str, died: dt.date | None = None
+) -> list[Step]:
+    """A death or birth journey with a reference the register office recorded first through
+    the registrar API (ADR 0087), for the details these steps give."""
+    if event_type == "birth":
+        born = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=12)
+        details = {
+            "name": {"given_names": "Zoë Amara", "family_name": "Okafor"},
+            "date_of_birth": born.isoformat(),
+            "district": "Leeds",
+        }
+    elif event_type == "death":
+        died = died or dt.datetime.now(dt.UTC).date() - dt.timedelta(days=6)
+        details = {
+            "name": {"given_names": "Margaret Anne", "family_name": "Hughes"},
+            "date_of_birth": "1938-11-02",
+            "date_of_death": died.isoformat(),
+            "district": "Sheffield",
+        }
+    else:
+        return steps
+    reference = server.record_registration({"event_type": event_type, **details})
+    return [
+        text(REGISTRATION_REFERENCE, reference) if s.heading == REGISTRATION_REFERENCE else s
+        for s in steps
+    ]

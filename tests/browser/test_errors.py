@@ -4,7 +4,7 @@ with the message beside the field too — with JavaScript on and off, on both da
 axe-core passes on every error state in both modes. So do a form refused because its cookie has
 gone and the preview shown again because who would be told changed in another tab. The other
 journeys' rules one by one are covered through the ASGI app in
-tests/integration/test_portal_rules.py."""
+tests/portal/test_rules.py."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import uuid
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import Server
-from tests.browser.journeys import CHANGE_OF_ADDRESS, EVENT_TYPE, JOURNEYS
+from tests.browser.journeys import CHANGE_OF_ADDRESS, EVENT_TYPE, JOURNEYS, registered
 from tests.browser.portal import (
+    NONE_OF_THESE,
     Step,
     answer,
     answer_routing_questions,
@@ -25,6 +25,7 @@ from tests.browser.portal import (
     screenshot,
     sign_in,
 )
+from tests.browser.server import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -80,6 +81,9 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
     submit(page, choose="I have moved home, or will soon")
 
     submit(page)
+    expect_errors(page, javascript, "Select who you are reporting this for")
+    answer(page, CHANGE_OF_ADDRESS[0])  # for myself
+    submit(page)
     expect_errors(page, javascript, "Enter your first names", "Enter your last name")
     screenshot(page, "error-summary")
     submit(page, {"First names": "Siân 2", "Last name": "Ellis-Roberts"})
@@ -88,7 +92,7 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
         javascript,
         "Name must only include letters, spaces, hyphens, apostrophes and full stops",
     )
-    answer(page, CHANGE_OF_ADDRESS[0])
+    answer(page, CHANGE_OF_ADDRESS[1])
 
     for typed, message in [
         ({"Day": "", "Month": "", "Year": ""}, "Enter date of birth"),
@@ -100,7 +104,7 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
     ]:
         submit(page, typed)
         expect_errors(page, javascript, message)
-    answer(page, CHANGE_OF_ADDRESS[1])
+    answer(page, CHANGE_OF_ADDRESS[2])
 
     label = "What is your National Insurance number? (optional)"
     submit(page, {label: "AB 12"})
@@ -109,10 +113,10 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
         javascript,
         "Enter a National Insurance number in the correct format, like QQ 12 34 56 C",
     )
-    answer(page, CHANGE_OF_ADDRESS[2])
+    answer(page, CHANGE_OF_ADDRESS[3])
     submit(page, {"What is your NHS number? (optional)": "123"})
     expect_errors(page, javascript, "Enter a 10 digit NHS number, like 943 476 5919")
-    answer(page, CHANGE_OF_ADDRESS[3])
+    answer(page, CHANGE_OF_ADDRESS[4])
 
     submit(page)
     expect_errors(
@@ -142,7 +146,7 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
     submit(page, days_ago(3))
     expect(page.get_by_role("heading", level=1)).to_have_text("What is your new address?")
     expect_errors(page, javascript, "The new address must be different from the previous address")
-    answer(page, CHANGE_OF_ADDRESS[5])
+    answer(page, CHANGE_OF_ADDRESS[6])
     answer(page, Step("When did you move, or when will you move?", days_ago(3)))
 
     submit(
@@ -154,11 +158,22 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
         "Enter an email address in the correct format, like name@example.com",
         "Enter a UK phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192",
     )
-    answer(page, CHANGE_OF_ADDRESS[7])
+    answer(page, CHANGE_OF_ADDRESS[8])
 
-    assert "/report/questions/" in page.url
+    # The routing questions, on one page: nothing ticked, then (without JavaScript, which
+    # would untick the others) "None of these" with another box.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Which of these apply to you?")
     submit(page)
-    expect_errors(page, javascript, "Select yes or no")
+    expect_errors(page, javascript, "Select all that apply, or select \u2018None of these\u2019")
+    page.get_by_label("You hold a UK driving licence", exact=True).check()
+    page.get_by_label(NONE_OF_THESE, exact=True).check()
+    if javascript:  # "None of these" is exclusive: GOV.UK Frontend unticks the others
+        expect(page.get_by_label("You hold a UK driving licence", exact=True)).not_to_be_checked()
+    else:
+        submit(page)
+        expect_errors(
+            page, javascript, "Select \u2018None of these\u2019 or the options that apply, not both"
+        )
     answer_routing_questions(page, "Yes")
 
     # The preview, open in a second tab too: who would be told changes there, so continuing
@@ -167,8 +182,6 @@ def test_every_invalid_answer_is_explained_in_an_error_summary(
     other = context.new_page()
     other.goto(page.url)
     other.get_by_role("link", name="Back").click()
-    other.get_by_label("No", exact=True).check()
-    other.get_by_role("button", name="Continue").click()
     answer_routing_questions(other, "No")
     expect(other.get_by_role("heading", level=1)).to_have_text("Check who we will tell")
     page.get_by_role("button", name="Continue").click()
@@ -210,10 +223,11 @@ def test_a_wrong_answer_on_every_question_page_is_explained_in_an_error_summary(
     page = context.new_page()
     sign_in(page, server.url, f"errors-{uuid.uuid4().hex[:8]}")
     submit(page, choose=choice)
-    for step in JOURNEYS[choice]:
+    # A death or a birth: the register office recorded it first (ADR 0087).
+    for step in registered(JOURNEYS[choice], server, EVENT_TYPE[choice]):
         expect(page.get_by_role("heading", level=1)).to_have_text(step.heading)
         typed = wrong(step)
         submit(page, typed)
         expect_errors(page, javascript)
         answer(page, Step(step.heading, {**dict.fromkeys(typed, ""), **step.fill}, step.choose))
-    assert "/report/questions/" in page.url
+    assert "/report/questions" in page.url

@@ -5,6 +5,7 @@ showed, no more; the receipt from the confirmation page verifies against the log
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,8 +15,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tellonce.domain.transparency.report_receipts import verify_report_receipt
 from tellonce.entrypoints.portal.display import format_value, values_at
-from tests.browser.conftest import Server
-from tests.browser.journeys import CHANGE_OF_ADDRESS, EVENT_TYPE, JOURNEYS
+from tests.browser.journeys import CHANGE_OF_ADDRESS, EVENT_TYPE, JOURNEYS, registered
 from tests.browser.portal import (
     Preview,
     answer_questions,
@@ -26,6 +26,7 @@ from tests.browser.portal import (
     screenshot,
     sign_in,
 )
+from tests.browser.server import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -102,9 +103,16 @@ def test_a_life_event_reaches_exactly_who_the_preview_named_with_exactly_what_it
     shots = javascript and JOURNEYS[choice] is CHANGE_OF_ADDRESS
     start_report(page, server, choice, shots)
     # axe checks every page with JavaScript on, where GOV.UK Frontend has enhanced it, and off.
-    urls = answer_questions(page, JOURNEYS[choice])
+    urls = answer_questions(page, registered(JOURNEYS[choice], server, EVENT_TYPE[choice]))
     assert len(set(urls)) == len(urls), "each question has its own URL"
-    answer_routing_questions(page, "Yes")
+    if shots:
+        screenshot(page, "which-apply")
+    asked = answer_routing_questions(page, "Yes")
+    # Each box speaks of whom the report is about: "You hold…", "They held…" after a death.
+    subject = {"change-of-name": "You ", "change-of-address": "You ", "death": "They "}
+    subject |= {"birth": "Either parent ", "marriage": "Either of you "}
+    assert asked
+    assert all(box.startswith(subject[EVENT_TYPE[choice]]) for box in asked), asked
     # Consent on (JavaScript on) and off (JavaScript off) both run for every event.
     reference, preview = send(page, consent=javascript, shots=shots)
     by_law = {a for a, basis in preview.basis.items() if basis == "law"}
@@ -123,4 +131,45 @@ def test_a_life_event_reaches_exactly_who_the_preview_named_with_exactly_what_it
         assert_received_what_was_shown(preview, agreement, event["data"]["payload"])
     page.get_by_role("link", name="Track your report").click()
     expect(page.locator(".govuk-summary-card")).to_have_count(len(expected))
+    # Reported for someone else: the informant for a person who died, a parent for a child.
+    acting_for = {
+        "death": "You reported this for Margaret Anne Hughes, as the informant.",
+        "birth": "You reported this for Zoë Amara Okafor, as their parent.",
+    }.get(EVENT_TYPE[choice])
+    if acting_for:
+        expect(page.locator("[data-acting-for]")).to_have_text(acting_for)
+    else:
+        expect(page.locator("[data-acting-for]")).to_have_count(0)
     check_accessibility(page, "your report")
+
+
+def test_a_cancelled_change_of_address(
+    held_server: Server, context: BrowserContext, javascript: bool
+) -> None:
+    """The fraud guard (ADR 0088): a change of address is held; the citizen cancels it from
+    the report page through a confirmation page, and nothing is ever sent."""
+    server = held_server
+    page = context.new_page()
+    start_report(page, server, "I have moved home, or will soon", shots=False)
+    answer_questions(page, CHANGE_OF_ADDRESS, check=False)  # checked by the test above
+    answer_routing_questions(page, "Yes", check=False)
+    reference, preview = send(page, consent=False, shots=False)
+    page.get_by_role("link", name="Track your report").click()
+    expect(page.locator("[data-held-until]")).to_contain_text(
+        "we will not tell anyone about this change of address until"
+    )
+    check_accessibility(page, "a held change of address")
+    page.get_by_role("button", name="Cancel this change").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel this change of address?")
+    check_accessibility(page, "cancel this change")
+    page.get_by_role("button", name="Yes, cancel this change").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "You cancelled this change of address"
+    )
+    told = [a for a, basis in preview.basis.items() if basis == "law"]
+    expect(page.locator('[data-state="cancelled"]')).to_have_count(len(told))
+    expect(page.get_by_role("button", name="Cancel this change")).to_have_count(0)
+    check_accessibility(page, "a cancelled change of address")
+    # Nothing pushed, nothing in any feed: the hold has not ended, and never will for it now.
+    time.sleep(0.5)  # a few of the worker's polls
+    assert server.events_for(reference, server.pull) == {}

@@ -7,8 +7,8 @@ import uuid
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.conftest import Server
 from tests.browser.portal import check_accessibility, screenshot, sign_in
+from tests.browser.server import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -60,6 +60,11 @@ def test_welsh_start_page_and_change_of_address(server: Server, context: Browser
     page.get_by_role("button", name="Mewngofnodi").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Beth sydd wedi newid?")
     page.get_by_label("Rwyf wedi symud tŷ, neu byddaf yn symud cyn bo hir").check()
+    page.get_by_role("button", name="Parhau").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Ar ran pwy ydych chi\u2019n rhoi gwybod am hyn?"
+    )
+    page.get_by_label("Fi fy hun", exact=True).check()
     page.get_by_role("button", name="Parhau").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Beth yw eich enw?")
     page.get_by_role("button", name="Parhau").click()

@@ -1,6 +1,6 @@
 """Your data rights in the browser, with JavaScript on and off: withdraw a consent before the
 organisation has your details (so nothing is ever sent), download a copy of your data, and find
-how to use the rights that are not online yet."""
+the page of each other right."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import uuid
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
-from tests.browser.conftest import Server
 from tests.browser.journeys import CHANGE_OF_ADDRESS
 from tests.browser.portal import (
     answer_questions,
@@ -19,6 +18,7 @@ from tests.browser.portal import (
     screenshot,
     sign_in,
 )
+from tests.browser.server import Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -74,7 +74,7 @@ def test_withdraw_a_consent_and_download_your_data(
     [water] = [c for c in data["consents"] if c["recipient_name"] == "Yorkshire Water"]
     assert water["decision"] == "granted" and water["withdrawn_at"]
 
-    # The rights that cannot be used online yet: a page each, saying how to use them.
+    # Each of the other rights has its own page (tests/browser/test_rights.py uses them).
     for right in [
         "Correct your data",
         "Delete your data",

@@ -12,13 +12,11 @@ After changing a payload model, rewrite the generated part of the document with:
 
 from __future__ import annotations
 
-import copy
 import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
-from functools import cache
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,27 +24,34 @@ import jsonschema_rs
 import pytest
 import yaml
 
-from tellonce.adapters.catalogue_files import read_catalogue
 from tellonce.adapters.webhooks import USER_AGENT, generate_secret, signed_headers
-from tellonce.domain.catalogue import Catalogue
 from tellonce.domain.cloudevents import (
     CONSENT_WITHDRAWN_TYPE,
     CONTENT_TYPE,
+    CORRECTION_TYPE,
+    ERASURE_REQUESTED_TYPE,
     OVERDUE_TYPE,
     TYPE_PREFIX,
-    DisclosureFacts,
     consent_withdrawn_event,
-    disclosure_event,
+    correction_event,
+    erasure_requested_event,
     overdue_event,
 )
-from tellonce.domain.events import EVENT_TYPES, field_paths, json_schema, select_fields
+from tellonce.domain.events import EVENT_TYPES, field_paths, json_schema
 from tellonce.domain.examples import example_payload
+from tests.support.asyncapi import (
+    DOCUMENT,
+    HUB_URL,
+    TODAY,
+    agreed_fields,
+    document,
+    messages,
+    payload_validator,
+    problems,
+    real_event,
+    validator,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-DOCUMENT = ROOT / "docs" / "asyncapi.yaml"
-CATALOGUE_DIR = ROOT / "catalogue"
-HUB_URL = "https://hub.tellonce.example"
-TODAY = datetime(2026, 11, 25, 9, 41, 7, tzinfo=UTC)
 # Everything after this line in the document is written by ``write_generated_schemas``.
 GENERATED_MARKER = "    # --- Generated from tellonce.domain.events.json_schema"
 
@@ -104,13 +109,6 @@ def write_generated_schemas(path: Path = DOCUMENT) -> None:
     path.write_text(head + GENERATED_MARKER + note + indented, encoding="utf-8")
 
 
-# --- Reading the document ------------------------------------------------------------------------
-@cache
-def document() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(DOCUMENT.read_text(encoding="utf-8"))
-    return loaded
-
-
 def resolve(pointer: str) -> Any:
     """The node a local reference points at, following references that point at references."""
     node: Any = document()
@@ -125,74 +123,8 @@ def deref(node: Any) -> Any:
     return node
 
 
-def messages() -> dict[str, dict[str, Any]]:
-    """Component messages by their ``name``, which is the CloudEvent ``type``."""
-    found: dict[str, dict[str, Any]] = document()["components"]["messages"]
-    return {message["name"]: message for message in found.values()}
-
-
-def validator(pointer: str) -> jsonschema_rs.Validator:
-    """A validator for the schema at ``pointer``. The whole document is the root resource, so
-    every ``#/components/...`` reference inside resolves as an AsyncAPI reader resolves it;
-    draft 7 because an AsyncAPI Schema Object is a superset of JSON Schema draft 7."""
-    root = {**copy.deepcopy(document()), "$ref": pointer}
-    return jsonschema_rs.Draft7Validator(root, validate_formats=True)
-
-
-def payload_validator(event_type: str) -> jsonschema_rs.Validator:
-    message = messages()[event_type]
-    return validator(message["payload"]["$ref"])
-
-
 def headers_validator(event_type: str) -> jsonschema_rs.Validator:
     return validator(messages()[event_type]["headers"]["$ref"])
-
-
-def problems(check: jsonschema_rs.Validator, instance: Any) -> list[str]:
-    return [f"{list(e.instance_path)}: {e.message}" for e in check.iter_errors(instance)]
-
-
-# --- Real events ---------------------------------------------------------------------------------
-def facts_for(event_type: str, agreement_id: str) -> DisclosureFacts:
-    agreement = next(a for a in catalogue().agreements if a.id == agreement_id)
-    return DisclosureFacts(
-        disclosure_id=str(uuid.uuid4()),
-        event_type=event_type,
-        report_reference="TLO-J48D-7KK8",
-        agreement_id=agreement.id,
-        agreement_version=agreement.version,
-        purpose=agreement.purpose.description,
-        purpose_dpv=agreement.purpose.dpv_code,
-        legal_basis=agreement.lawful_basis.describe(),
-        legal_gateway=agreement.gateway.citation if agreement.gateway else None,
-        person_ref=uuid.uuid4().hex,
-        sequence=12,
-        created_at=TODAY,
-    )
-
-
-@cache
-def catalogue() -> Catalogue:
-    found, catalogue_problems = read_catalogue(CATALOGUE_DIR)
-    assert found is not None, catalogue_problems
-    return found
-
-
-def agreed_fields() -> Iterator[tuple[str, str, tuple[str, ...]]]:
-    """Every (agreement, event type, fields) in the demo catalogue: the real field selections."""
-    for agreement in catalogue().agreements:
-        for event_type, fields in sorted(agreement.fields.items()):
-            yield agreement.id, event_type, tuple(fields)
-
-
-def real_event(event_type: str, fields: tuple[str, ...], agreement_id: str) -> dict[str, Any]:
-    payload = example_payload(event_type, today=TODAY.date())
-    event = disclosure_event(
-        facts_for(event_type, agreement_id), select_fields(payload, fields), hub_url=HUB_URL
-    )
-    # What the recipient parses is the JSON the hub sends, not the dict it built.
-    parsed: dict[str, Any] = json.loads(json.dumps(event))
-    return parsed
 
 
 def real_overdue() -> dict[str, Any]:
@@ -229,6 +161,8 @@ def test_it_is_asyncapi_3_with_a_message_per_event_type_and_for_overdue() -> Non
     expected = {TYPE_PREFIX + event_type for event_type in EVENT_TYPES} | {
         OVERDUE_TYPE,
         CONSENT_WITHDRAWN_TYPE,
+        ERASURE_REQUESTED_TYPE,
+        CORRECTION_TYPE,
     }
     assert set(messages()) == expected
     for name, message in messages().items():
@@ -311,6 +245,35 @@ def test_a_real_consent_withdrawn_notice_is_valid_and_carries_no_personal_data()
     assert not check.is_valid(_set(real_withdrawal(), "data.payload", _move()["data"]["payload"]))
     assert not check.is_valid(_set(real_withdrawal(), "data.person_ref", uuid.uuid4().hex))
     assert not check.is_valid(real_overdue())
+
+
+def test_a_real_erasure_requested_notice_is_valid_and_carries_no_personal_data() -> None:
+    check = payload_validator(ERASURE_REQUESTED_TYPE)
+    event = json.loads(
+        json.dumps(
+            erasure_requested_event(
+                uuid.uuid4(), "charity-newsletter", 3, hub_url=HUB_URL, now=TODAY
+            )
+        )
+    )
+    assert problems(check, event) == []
+    assert not check.is_valid(_set(event, "data.payload", _move()["data"]["payload"]))
+    assert not check.is_valid(real_withdrawal())
+
+
+def test_a_real_correction_is_valid_and_holds_only_the_agreed_fields() -> None:
+    check = payload_validator(CORRECTION_TYPE)
+    original = _move()
+    correction_id = str(uuid.uuid4())
+    event = json.loads(
+        json.dumps(correction_event(original, correction_id, ["person.name"], now=TODAY))
+    )
+    assert problems(check, event) == []
+    assert event["data"]["payload"] == original["data"]["payload"]
+    assert event["subject"] == original["id"] == event["data"]["corrects"]
+    assert f"/corrections/{correction_id}/" in event["data"]["links"]["acknowledge"]
+    assert not check.is_valid(original)
+    assert not check.is_valid(_set(event, "data.corrected_fields", []))
 
 
 def _move(fields: tuple[str, ...] = ("person.name", "new_address.postcode")) -> dict[str, Any]:

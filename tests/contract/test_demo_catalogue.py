@@ -8,15 +8,14 @@ that never hear about people outside their area.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from tellonce.adapters.catalogue_files import read_catalogue
 from tellonce.domain.catalogue import Agreement, Catalogue, RecipientKind
 from tellonce.domain.events import EVENT_TYPES
+from tests.support.paths import CATALOGUE_DIR
 
-CATALOGUE_DIR = Path(__file__).resolve().parents[2] / "catalogue"
 COUNCILS = ("leeds", "manchester", "sheffield")
 COUNCIL_SERVICES = ("electoral-registration", "council-tax", "benefits", "blue-badge", "libraries")
 

@@ -12,7 +12,7 @@ from tellonce.domain.catalogue import Catalogue
 from tellonce.domain.events import EVENT_TYPES, parse_payload
 from tellonce.domain.examples import example_payload
 from tellonce.domain.routing import RoutingPlan, plan_routes
-from tests.conftest import CATALOGUE_DIR
+from tests.support.paths import CATALOGUE_DIR
 
 TODAY = dt.date(2026, 11, 25)
 

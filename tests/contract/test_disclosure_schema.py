@@ -13,7 +13,7 @@ import pytest
 
 from tellonce.domain.disclosure_schema import disclosure_data_schema
 from tellonce.domain.events import EVENT_TYPES
-from tests.contract.test_asyncapi import HUB_URL, agreed_fields, real_event
+from tests.support.asyncapi import HUB_URL, agreed_fields, real_event
 
 API = f"{HUB_URL}/api/v1"
 

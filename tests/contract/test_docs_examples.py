@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient
 from tellonce.adapters.webhooks import USER_AGENT, generate_secret, sign, signed_headers
 from tellonce.domain.cloudevents import CONTENT_TYPE
 from tellonce.service_layer.disclosure_events import encode
-from tests.contract.test_asyncapi import payload_validator, problems, real_event
+from tests.support.asyncapi import payload_validator, problems, real_event
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 GUIDE = DOCS / "webhooks.md"

@@ -11,9 +11,9 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from tellonce.adapters.webhooks import generate_secret, sign, signature_header, signed_headers
-from tests.conftest import SHARED_TESTDATA
+from tests.vectors import VECTORS
 
-TESTDATA = SHARED_TESTDATA
+TESTDATA = VECTORS
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The transparency log against other projects' vectors in ``../shared/testdata/``.
+"""The transparency log against other projects' vectors in ``tests/vectors/`` (sources there).
 
 * ``rfc6962-merkle/``: transparency-dev/merkle's 196 inclusion and consistency cases. Every
   ``wantErr`` is honoured except where our policy (``tellonce.domain.transparency.merkle``)
@@ -47,9 +47,9 @@ from tellonce.domain.transparency.tiles import (
     encode_entry_bundle,
     tiles_from_leaf_hashes,
 )
-from tests.conftest import SHARED_TESTDATA
+from tests.vectors import VECTORS
 
-TESTDATA = SHARED_TESTDATA
+TESTDATA = VECTORS
 MERKLE = TESTDATA / "rfc6962-merkle"
 TESSERA = TESTDATA / "tessera-log"
 

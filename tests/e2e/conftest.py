@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tellonce.bootstrap import Hub
-from tellonce.entrypoints.api.app import create_app
+from tellonce.entrypoints.asgi import create_app
 from tellonce.service_layer.catalogue import load_catalogue
 from tests.factories import small_catalogue
 
@@ -16,12 +16,6 @@ def client(hub: Hub) -> Iterator[TestClient]:
     load_catalogue(small_catalogue(), uow=hub.uow(), clock=hub.clock)
     with TestClient(create_app(hub), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def sign_in(client: TestClient, name: str | None = None) -> dict[str, str]:
-    response = client.post("/api/v1/demo/sessions", json={"name": name} if name else None)
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from fastapi.testclient import TestClient
 
 from tellonce.bootstrap import Hub
 from tellonce.domain.transparency.report_receipts import ReportReceipt, verify_report_receipt
-from tellonce.entrypoints.api.app import create_app
+from tellonce.entrypoints.asgi import create_app
 from tellonce.service_layer.catalogue import load_catalogue
-from tests.e2e.conftest import sign_in
-from tests.e2e.test_intake_api import submission
 from tests.factories import small_catalogue
+from tests.support.api import sign_in, submission
 
 
 def test_the_running_sequencer_covers_a_new_report_within_seconds(hub: Hub) -> None:

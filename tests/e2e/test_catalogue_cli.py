@@ -3,6 +3,7 @@ versioned, and every disclosure keeps the agreement version it was made under.""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -20,7 +21,8 @@ from tellonce.service_layer.reporting import (
     preview_report,
     submit_report,
 )
-from tests.conftest import CATALOGUE_DIR
+from tests.support.paths import CATALOGUE_DIR
+from tests.support.staff import hub_actions
 
 
 def versions(hub: Hub) -> dict[str, list[int]]:
@@ -59,9 +61,9 @@ def test_loading_is_idempotent_and_a_change_is_a_new_version(
     hub = cli_env
     copy = tmp_path / "catalogue"
     shutil.copytree(CATALOGUE_DIR, copy)
-    assert main(["catalogue", "load", str(copy)]) == 0
+    assert main(["catalogue", "load", str(copy)], clock=hub.clock) == 0
     first = versions(hub)
-    assert main(["catalogue", "load", str(copy)]) == 0
+    assert main(["catalogue", "load", str(copy)], clock=hub.clock) == 0
     assert versions(hub) == first  # the same content is the same version
     assert "0 agreement versions published" in capsys.readouterr().out.splitlines()[-1]
 
@@ -72,7 +74,7 @@ def test_loading_is_idempotent_and_a_change_is_a_new_version(
     title = "title: Tell DWP when someone who gets a benefit or State Pension moves or changes name"
     assert title in dwp.read_text()
     dwp.write_text(dwp.read_text().replace(title, title + " (revised)"))
-    assert main(["catalogue", "load", str(copy)]) == 0
+    assert main(["catalogue", "load", str(copy)], clock=hub.clock) == 0
     changed = {k: sorted(v) for k, v in versions(hub).items() if len(v) > 1}
     assert changed == {"dwp-changes-of-circumstances": [1, 2]}
     _, later_versions = _submit_move(hub)
@@ -113,3 +115,24 @@ def _submit_move(hub: Hub) -> tuple[str, dict[str, int]]:
     return result.report.reference, {
         d.agreement_id: d.agreement_version for d in result.report.disclosures
     }
+
+
+def test_an_agreement_removed_from_the_catalogue_is_retired_and_logged(
+    cli_env: Hub, tmp_path: Path
+) -> None:
+    """Retiring by loading the catalogue is a hub action by the command line, as approving a
+    retirement in the administration is (ADR 0078)."""
+    hub = cli_env
+    copy = tmp_path / "catalogue"
+    shutil.copytree(CATALOGUE_DIR, copy)
+    assert main(["catalogue", "load", str(copy)], clock=hub.clock) == 0
+    assert hub_actions(hub) == []  # publishing has its own entries
+    dwp = set(versions(hub))
+    (copy / "dwp.yaml").unlink()
+    assert main(["catalogue", "load", str(copy)], clock=hub.clock) == 0
+    retired = [json.loads(entry) for entry in hub_actions(hub)]
+    assert {a["action"] for a in retired} == {"agreement-retired"}
+    assert all(a["actor"] == {"role": "command line", "organisation": "hub"} for a in retired)
+    assert {a["agreement"] for a in retired} <= dwp and len(retired) >= 1
+    assert main(["catalogue", "load", str(copy)], clock=hub.clock) == 0
+    assert len(hub_actions(hub)) == len(retired)  # nothing more retired: nothing logged

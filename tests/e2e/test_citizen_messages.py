@@ -21,9 +21,9 @@ from tellonce.service_layer.notifications import (
     queue_message,
     send_due_messages,
 )
-from tests.e2e.delivery import submit_move
-from tests.e2e.test_feed_and_acknowledgement import key_for
 from tests.fakes import FakeClock
+from tests.support.api import key_for
+from tests.support.delivery import submit_move
 
 
 class FlakyNotifier:
@@ -57,7 +57,10 @@ def acknowledged_report(client: TestClient, hub: Hub) -> uuid.UUID:
     )
     assert answer.status_code == 200
     with hub.engine.connect() as connection:
-        return connection.execute(sa.select(citizen_messages.c.account_id)).scalar_one()
+        account: uuid.UUID = connection.execute(
+            sa.select(citizen_messages.c.account_id)
+        ).scalar_one()
+        return account
 
 
 def states(hub: Hub) -> list[tuple[str, int]]:

@@ -11,22 +11,32 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tellonce.adapters.clock import SystemClock
 from tellonce.adapters.database.schema import delivery_queue, disclosures
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.feed import read_feed
 from tellonce.service_layer.identity import start_session
+from tellonce.service_layer.ports import Clock
 from tellonce.service_layer.reporting import (
     ReportDraft,
     ReportSubmission,
     preview_report,
     submit_report,
 )
-from tests.e2e.delivery import connect, submit_move
-from tests.e2e.test_intake_api import draft
+from tests.support.api import draft
+from tests.support.delivery import connect, submit_move
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """These tests race real worker processes, which read the system clock: the hub shares it, so
+    the tests hold whatever the date (a fake clock's fixed day would be past or future to them)."""
+    return SystemClock()
 
 
 def worker_environment(hub: Hub, tmp_path: Path) -> dict[str, str]:
@@ -54,7 +64,7 @@ def test_two_worker_processes_never_deliver_a_disclosure_twice(
     client: TestClient, hub: Hub, tmp_path: Path
 ) -> None:
     for _ in range(30):
-        submit_move(client)
+        submit_move(client, today=hub.clock.now().date())
     environment = worker_environment(hub, tmp_path)
     with ReceiverServer() as receiver:
         workers = [
@@ -104,7 +114,7 @@ def test_the_feed_never_skips_under_concurrent_submissions(hub: Hub) -> None:
     from tests.factories import small_catalogue
 
     load_catalogue(small_catalogue(), uow=hub.uow(), clock=hub.clock)
-    body = draft(holds_driving_licence=True)
+    body = draft(today=hub.clock.now().date(), holds_driving_licence=True)
     plan = preview_report(
         ReportDraft(body["event_type"], body["payload"], body["answers"]),
         uow=hub.uow(),
@@ -179,7 +189,7 @@ def test_a_worker_process_killed_mid_batch_loses_nothing_and_resends_with_the_sa
     client: TestClient, hub: Hub, tmp_path: Path
 ) -> None:
     for _ in range(4):
-        submit_move(client)
+        submit_move(client, today=hub.clock.now().date())
     environment = {**worker_environment(hub, tmp_path), "TELLONCE_DELIVERY_LEASE_SECONDS": "2"}
 
     def slow(_: str, __: int) -> tuple[int, dict[str, str]]:

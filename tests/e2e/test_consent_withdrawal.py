@@ -16,11 +16,9 @@ from tellonce.bootstrap import Hub
 from tellonce.domain.catalogue import Catalogue, Channel
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.catalogue import load_catalogue
-from tests.e2e.conftest import sign_in
-from tests.e2e.delivery import connect, report_of, run_rounds, states
-from tests.e2e.test_feed_and_acknowledgement import charity_report, key_for
-from tests.e2e.test_intake_api import submission
 from tests.factories import small_catalogue
+from tests.support.api import charity_report, key_for, sign_in, submission
+from tests.support.delivery import connect, report_of, run_rounds, states
 
 WITHDRAWN_TYPE = "uk.tellonce.disclosure.consent-withdrawn"
 
@@ -34,7 +32,8 @@ def receiver() -> Iterator[ReceiverServer]:
 def consent_of(client: TestClient, reference: str) -> dict[str, Any]:
     consents = client.get("/api/v1/consents", headers=sign_in(client, "mover")).json()["consents"]
     [consent] = [c for c in consents if c["report_reference"] == reference]
-    return consent
+    found: dict[str, Any] = consent
+    return found
 
 
 def withdraw(client: TestClient, consent_id: str, who: str = "mover") -> Any:

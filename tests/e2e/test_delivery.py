@@ -18,8 +18,8 @@ from tellonce.domain.backoff import RetrySchedule
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.delivery import replay_dead_letters
 from tellonce.service_layer.endpoints import enable_endpoint, rotate_secret
-from tests.e2e.delivery import connect, report_of, run_rounds, states, submit_move
 from tests.fakes import FakeClock
+from tests.support.delivery import connect, report_of, run_rounds, states, submit_move
 
 FAST = RetrySchedule.from_spec("1s,1s,1s", jitter=0)
 
@@ -195,6 +195,27 @@ def test_secret_rotation_signs_with_both(
     assert run_rounds(hub)[0].delivered == 1
     assert receiver.state.rejected == []
     assert old != new.secret
+
+
+def test_a_second_rotation_keeps_the_first_ones_promise(
+    client: TestClient, hub: Hub, receiver: ReceiverServer
+) -> None:
+    """The outside probe: a second rotate-secret within the first's overlap cut the old secret
+    short. Now each rotation's promise is kept (ADR 0086)."""
+    connect(hub, receiver, "dwp")
+    rotate_secret("dwp", timedelta(hours=24), uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+    rotate_secret("dwp", timedelta(hours=1), uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+    # Three hours on, the recipient still verifies with the first secret only: it was promised
+    # 24 hours, so pushes are still signed with it.
+    advance(hub, 3 * 3600)
+    submit_move(client)
+    assert run_rounds(hub)[0].delivered == 1
+    assert receiver.state.rejected == []
+    # Once the 24 hours are over it no longer signs.
+    advance(hub, 22 * 3600)
+    submit_move(client)
+    assert run_rounds(hub)[0].delivered == 0
+    assert receiver.state.rejected != []
 
 
 def test_sequences_count_per_person_and_recipient(

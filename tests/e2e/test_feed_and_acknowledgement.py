@@ -2,34 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
+from tellonce.adapters.database.schema import disclosures
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.delivery import chase_overdue
-from tellonce.service_layer.identity import create_recipient_key
 from tellonce.service_layer.notifications import send_due_messages
-from tests.e2e.conftest import sign_in
-from tests.e2e.delivery import connect, report_of, run_rounds, states, submit_move
-from tests.e2e.test_intake_api import submission
 from tests.fakes import FakeClock
-
-
-def key_for(hub: Hub, recipient: str) -> dict[str, str]:
-    issued = create_recipient_key(recipient, "test", None, uow=hub.uow(), clock=hub.clock)
-    return {"Authorization": f"Bearer {issued.key}"}
-
-
-def charity_report(client: TestClient) -> dict[str, Any]:
-    auth = sign_in(client, "mover")
-    body = submission(client, auth, {"charity-newsletter": True}, holds_driving_licence=True)
-    report: dict[str, Any] = client.post("/api/v1/reports", json=body, headers=auth).json()
-    return report
+from tests.support.api import charity_report, key_for, sign_in
+from tests.support.delivery import connect, report_of, run_rounds, states, submit_move
 
 
 def test_the_feed_serves_the_same_events_in_order_and_counts_as_delivery(
@@ -125,10 +113,34 @@ def test_outcome_rules(client: TestClient, hub: Hub) -> None:
     someone_elses = client.post(f"{url}/outcome", json={"outcome": "actioned"}, headers=dvla)
     assert someone_elses.status_code == 404
     assert client.post(f"{url}/acknowledgement", headers=dvla).status_code == 404
+    # The outside probe: control and bidirectional-override characters were stored as sent.
+    for hidden in ("Not our\u202ecustomer", "Not our\x1b[2Jcustomer", "Not\u2066 ours\u2069"):
+        refused = client.post(
+            f"{url}/outcome", json={"outcome": "rejected", "reason": hidden}, headers=dwp
+        )
+        assert refused.status_code == 422, hidden
+        problem = refused.json()
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert problem["errors"][0]["pointer"] == "#/reason"
+        assert "text-direction" in problem["errors"][0]["detail"]
     rejected = client.post(
-        f"{url}/outcome", json={"outcome": "rejected", "reason": "Not our customer"}, headers=dwp
+        f"{url}/outcome",
+        json={"outcome": "rejected", "reason": "Not our customer\nSee our letter"},
+        headers=dwp,
     )
     assert rejected.status_code == 200
+    # Sealed at rest like other free text about a person, and read back by the citizen.
+    with hub.engine.connect() as connection:
+        row = connection.execute(
+            sa.select(disclosures.c.outcome_reason, disclosures.c.sealed_outcome_reason).where(
+                disclosures.c.id == uuid.UUID(disclosure["id"])
+            )
+        ).one()
+    assert row.outcome_reason is None
+    assert row.sealed_outcome_reason and b"customer" not in row.sealed_outcome_reason
+    shown = report_of(client, report["reference"])
+    reason = next(d for d in shown["disclosures"] if d["id"] == disclosure["id"])
+    assert reason["outcome_reason"] == "Not our customer\nSee our letter"
 
 
 @pytest.fixture

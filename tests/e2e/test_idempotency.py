@@ -9,9 +9,8 @@ from fastapi.testclient import TestClient
 
 from tellonce.adapters.database.schema import reports
 from tellonce.bootstrap import Hub
-from tests.e2e.conftest import sign_in
-from tests.e2e.test_intake_api import count, submission
 from tests.fakes import FakeClock
+from tests.support.api import count, sign_in, submission
 
 
 def test_a_repeat_returns_the_first_result(client: TestClient, hub: Hub) -> None:

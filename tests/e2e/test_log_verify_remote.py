@@ -4,12 +4,8 @@ tlog-tiles endpoints, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,27 +17,10 @@ from tellonce.adapters.database.schema import log_tiles
 from tellonce.bootstrap import Hub
 from tellonce.domain.transparency.checkpoints import Checkpoint, sign_checkpoint
 from tellonce.domain.transparency.notes import parse_note
-from tellonce.service_layer.log_ports import PendingLogEntry
-from tellonce.service_layer.transparency import publish_checkpoint
-from tests.e2e.delivery import submit_move
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def environment(hub: Hub, tmp_path: Path) -> dict[str, str]:
-    # The same data directory: the server finds the development log key the hub made.
-    return {
-        **os.environ,
-        "TELLONCE_MODE": "development",
-        "TELLONCE_DATA_DIR": str(tmp_path),
-        "TELLONCE_DATABASE_URL": hub.engine.url.render_as_string(hide_password=False),
-        "TELLONCE_IN_PROCESS_WORKER": "false",
-    }
+from tellonce.service_layer.ports.transparency import PendingLogEntry
+from tellonce.service_layer.transparency.entries import publish_checkpoint
+from tests.support.delivery import submit_move
+from tests.support.processes import environment, free_port, wait_until_up
 
 
 @pytest.fixture
@@ -55,17 +34,7 @@ def served(hub: Hub, tmp_path: Path) -> Iterator[str]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/healthz", timeout=1):  # noqa: S310 - local
-                    break
-            except OSError:
-                if server.poll() is not None:
-                    pytest.fail(f"tellonce serve exited: {server.communicate()[1].decode()}")
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+        wait_until_up(server, url)
         yield url
     finally:
         server.terminate()

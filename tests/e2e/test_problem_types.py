@@ -7,7 +7,7 @@ import uuid
 from fastapi.testclient import TestClient
 
 from tellonce.entrypoints.api.problems import PROBLEM_TYPES
-from tests.e2e.conftest import sign_in
+from tests.support.api import sign_in
 
 
 def test_the_problems_the_api_really_returns_are_documented_at_their_type(

@@ -5,6 +5,8 @@ and recompute the log."""
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import uuid
 from collections.abc import Iterator
@@ -13,6 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi.testclient import TestClient
 
 from tellonce.adapters.database.schema import log_entries
@@ -22,11 +25,10 @@ from tellonce.domain.transparency.checkpoints import open_checkpoint
 from tellonce.domain.transparency.merkle import MerkleTree
 from tellonce.domain.transparency.tiles import decode_entry_bundle
 from tellonce.entrypoints.cli import main
-from tellonce.service_layer.log_ports import PendingLogEntry
-from tellonce.service_layer.transparency import publish_checkpoint, record_delivered
-from tests.e2e.conftest import sign_in
-from tests.e2e.test_intake_api import submission
+from tellonce.service_layer.ports.transparency import PendingLogEntry
+from tellonce.service_layer.transparency.entries import publish_checkpoint, record_delivered
 from tests.fakes import FakeClock
+from tests.support.api import sign_in, submission
 
 
 def leaves(value: Any) -> Iterator[str]:
@@ -96,6 +98,8 @@ def test_a_citizen_s_receipt_verifies_offline(
     response = client.get(f"/api/v1/reports/{reference}/receipt", headers=auth)
     assert response.status_code == 200, response.text
     assert "attachment" in response.headers["content-disposition"]
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
     document = response.json()
     kinds = sorted(json.loads(item["entry"])["kind"] for item in document["entries"])
     assert kinds.count("disclosure-authorised") == len(report["disclosures"])
@@ -168,9 +172,9 @@ def test_proofs_and_tiles_with_their_caching_and_problems(client: TestClient, hu
     assert consistency.json()["from"] == 10
     assert consistency.json()["to"] == size
     for path, params, pointer in [
-        ("inclusion", {"index": size}, "#/index"),
-        ("inclusion", {"index": 0, "size": size + 1}, "#/size"),
-        ("consistency", {"from": size + 1}, "#/from"),
+        ("inclusion", {"index": size}, "#/query/index"),
+        ("inclusion", {"index": 0, "size": size + 1}, "#/query/size"),
+        ("consistency", {"from": size + 1}, "#/query/from"),
     ]:
         problem = client.get(f"/api/v1/log/proofs/{path}", params=params)
         assert problem.status_code == 422
@@ -182,20 +186,87 @@ def test_log_verify_recomputes_the_log_from_storage(
     client: TestClient, hub: Hub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     submit(client, sign_in(client, "mover"))
-    assert main(["log", "integrate"]) == 0
-    assert main(["log", "key"]) == 0
+    assert main(["log", "integrate"], clock=hub.clock) == 0
+    assert main(["log", "key"], clock=hub.clock) == 0
     assert capsys.readouterr().out.strip().endswith(hub.log_signer.verifier_key)
     seen = tmp_path / "seen.checkpoint"
-    assert main(["log", "verify", "--save-checkpoint", str(seen)]) == 0
+    assert main(["log", "verify", "--save-checkpoint", str(seen)], clock=hub.clock) == 0
     assert "disclosure-authorised" in capsys.readouterr().out
     submit(client, sign_in(client, "mover"))
     sequence(hub)
-    assert main(["log", "verify", "--trusted-checkpoint", str(seen)]) == 0
+    assert main(["log", "verify", "--trusted-checkpoint", str(seen)], clock=hub.clock) == 0
     assert "consistent with the trusted checkpoint" in capsys.readouterr().out
     with hub.engine.begin() as connection:  # rewrite history
         first = connection.execute(sa.select(sa.func.min(log_entries.c.id))).scalar_one()
         connection.execute(
             sa.update(log_entries).where(log_entries.c.id == first).values(entry=b'{"kind":"x"}')
         )
-    assert main(["log", "verify"]) == 1
+    assert main(["log", "verify"], clock=hub.clock) == 1
     assert "FAILED" in capsys.readouterr().err
+
+
+def _root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: list[bytes]) -> bytes:
+    """RFC 9162 section 2.1.3.2, as written there: no code of the hub's."""
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        assert sn != 0
+        if fn % 2 == 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + p + r).digest()
+            while fn % 2 == 0 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + p).digest()
+        fn, sn = fn >> 1, sn >> 1
+    assert sn == 0
+    return r
+
+
+def test_a_receipt_verifies_by_hand_from_what_the_docs_say(client: TestClient, hub: Hub) -> None:
+    """docs/transparency-log.md "Verifying a receipt by hand", step by step, with nothing but
+    the standard library and an Ed25519 implementation."""
+    auth = sign_in(client, "auditor")
+    reference = submit(client, auth)["reference"]
+    sequence(hub)
+    receipt = client.get(f"/api/v1/reports/{reference}/receipt", headers=auth).json()
+    assert set(receipt) == {"format", "report", "log", "how_to_verify", "entries"}
+    assert receipt["format"] == "tellonce.uk/receipt@v1" and receipt["report"] == reference
+    name, key_id, key_b64 = hub.log_signer.verifier_key.split("+", 2)
+    key = base64.b64decode(key_b64)
+    assert key[0] == 0x01 and name == receipt["log"]
+    assert hashlib.sha256(name.encode() + b"\n" + key).digest()[:4].hex() == key_id
+    public_key = Ed25519PublicKey.from_public_bytes(key[1:])
+    committed = 0
+    for item in receipt["entries"]:
+        assert set(item) == {"entry", "commitment_key", "tlog_proof"}
+        head, _, note = item["tlog_proof"].partition("\n\n")
+        lines = head.split("\n")
+        assert lines[0] == "c2sp.org/tlog-proof@v1"
+        index = int(lines[1].removeprefix("index "))
+        proof = [base64.b64decode(line) for line in lines[2:]]
+        # 1. The checkpoint is the log's.
+        split = note.rindex("\n\n")
+        text, signatures = note[: split + 1], note[split + 2 :].splitlines()
+        origin, size, root = text.split("\n")[:3]
+        assert origin == receipt["log"]
+        [blob] = [
+            base64.b64decode(line.split(" ")[2])
+            for line in signatures
+            if line.startswith(f"— {name} ")
+        ]
+        assert blob[:4].hex() == key_id
+        public_key.verify(blob[4:], text.encode())  # raises if the signature is wrong
+        # 2. The entry is in that tree.
+        leaf = hashlib.sha256(b"\x00" + item["entry"].encode("utf-8")).digest()
+        computed = _root_from_inclusion_proof(index, int(size), leaf, proof)
+        assert computed == base64.b64decode(root)
+        # 3. The entry is about the person: HMAC over the id's text, not its 16 bytes.
+        entry = json.loads(item["entry"])
+        if "commitment" in entry and item["commitment_key"] is not None:
+            person_key = base64.b64decode(item["commitment_key"])
+            assert len(person_key) == 32
+            mac = hmac.digest(person_key, entry["id"].encode("ascii"), "sha256")
+            assert base64.b64encode(mac).decode() == entry["commitment"]
+            raw = hmac.digest(person_key, uuid.UUID(entry["id"]).bytes, "sha256")
+            assert base64.b64encode(raw).decode() != entry["commitment"]
+            committed += 1
+    assert committed >= 1

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tellonce.domain.examples import example_payload
-from tests.e2e.conftest import sign_in
 from tests.fakes import FakeClock
+from tests.support.api import sign_in
 
 TODAY = FakeClock().now().date()
 

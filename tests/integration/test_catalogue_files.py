@@ -583,7 +583,7 @@ def test_unsafe_tags_and_unreadable_files_are_problems_not_crashes(tmp_path: Pat
 
     assert [(file, line) for file, line, _ in found] == [("a.yaml", 3), ("c.yaml", 1)]
     assert found[0][2] == "recipient 'leeds-libraries': 'name' must be non-empty text"
-    assert found[1][2].startswith("not readable YAML: ")
+    assert found[1][2].startswith("not UTF-8 text: byte 0xff")
 
 
 def test_a_missing_path_is_a_problem_not_a_crash(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from tellonce.service_layer.portal_drafts import (
     save_draft,
     start_draft,
 )
-from tellonce.service_layer.ports import Account
+from tellonce.service_layer.ports.identity import Account
 from tests.fakes import FakeClock
 
 ANSWERS = {"event_type": "change-of-address", "pages": {"name": {"given-names": "Siân"}}}

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import jwt
 import pytest
@@ -17,21 +15,18 @@ import pytest
 from tellonce.adapters.notifier import (
     GovukNotifyNotifier,
     LocalOutboxNotifier,
-    build_notifier,
     parse_template_ids,
 )
+from tellonce.bootstrap import build_notifier
 from tellonce.config import Mode, Settings
 from tellonce.service_layer.notifications import (
-    TEMPLATES,
+    NoEmailAddress,
     UnknownTemplate,
     messages_for_account,
     outcome_personalisation,
 )
 from tests.fakes import FakeClock
-
-SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
-SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
-TEMPLATE_IDS = {name: str(uuid.uuid4()) for name in TEMPLATES}
+from tests.support.notify import SECRET, SERVICE_ID, TEMPLATE_IDS, FakeNotify
 
 
 def test_the_local_outbox_keeps_each_citizens_messages_apart(tmp_path: Path) -> None:
@@ -65,23 +60,6 @@ def test_a_template_needs_all_its_personalisation(tmp_path: Path) -> None:
         outbox.notify(uuid.uuid4(), uuid.uuid4(), "no-such-template", {})
 
 
-class FakeNotify(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], dict[str, Any]]] = []  # noqa: RUF012 - test double
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeNotify.received.append((dict(self.headers), {"path": self.path, **body}))
-        answer = json.dumps({"id": str(uuid.uuid4())}).encode()
-        self.send_response(201)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, *_: object) -> None:
-        pass
-
-
 @pytest.fixture
 def notify_url() -> Iterator[str]:
     FakeNotify.received = []
@@ -108,17 +86,21 @@ def test_notify_gets_the_template_personalisation_and_a_signed_token(
     tmp_path: Path, notify_url: str
 ) -> None:
     account = uuid.uuid4()
-    notifier = build_notifier(
-        notify_settings(tmp_path, notify_url),
-        FakeClock(),
-        email_for=lambda found: "citizen@example.com" if found == account else None,
-    )
+    asked: list[tuple[uuid.UUID, str | None]] = []
+
+    def email_for(found: uuid.UUID, reference: str | None) -> str | None:
+        asked.append((found, reference))
+        return "citizen@example.com" if found == account else None
+
+    notifier = build_notifier(notify_settings(tmp_path, notify_url), FakeClock(), email_for)
     assert isinstance(notifier, GovukNotifyNotifier)
     personalisation = outcome_personalisation("TLO-1", "DWP", "no-record-found")
 
     message_id = uuid.uuid4()
     notifier.notify(message_id, account, "disclosure-outcome", personalisation)
-    notifier.notify(uuid.uuid4(), uuid.uuid4(), "disclosure-outcome", personalisation)  # no address
+    with pytest.raises(NoEmailAddress):  # no address: not sent, and the outbox is told why
+        notifier.notify(uuid.uuid4(), uuid.uuid4(), "disclosure-outcome", personalisation)
+    assert asked[0] == (account, "TLO-1")  # the address given in the report it is about
 
     ((headers, body),) = FakeNotify.received
     assert body["path"] == "/v2/notifications/email"
@@ -134,8 +116,11 @@ def test_notify_gets_the_template_personalisation_and_a_signed_token(
 
 def test_notify_needs_a_template_id_for_every_message(tmp_path: Path) -> None:
     with pytest.raises(UnknownTemplate, match="disclosure-acknowledged"):
-        GovukNotifyNotifier(object(), {"disclosure-outcome": str(uuid.uuid4())}, lambda _: None)  # type: ignore[arg-type]
+        GovukNotifyNotifier(object(), {"disclosure-outcome": str(uuid.uuid4())}, lambda *_: None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="name=uuid"):
         parse_template_ids("disclosure-outcome")
     local = build_notifier(Settings(mode=Mode.DEMO, data_dir=tmp_path), FakeClock())
     assert isinstance(local, LocalOutboxNotifier)
+    # Notify without a way to find addresses would drop every email: refused, not silent.
+    with pytest.raises(ValueError, match="addresses"):
+        build_notifier(notify_settings(tmp_path, "http://127.0.0.1:9"), FakeClock())

@@ -4,6 +4,7 @@ leases, concurrency, integrity checks, identity across restarts, and proofs."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 
@@ -20,23 +21,23 @@ from tellonce.domain.transparency.checkpoints import Checkpoint, open_checkpoint
 from tellonce.domain.transparency.merkle import EMPTY_ROOT, MerkleTree, range_hash
 from tellonce.domain.transparency.tile_cache import CachedTileHashes, TileCache
 from tellonce.domain.transparency.tiles import tiles_from_leaf_hashes
-from tellonce.service_layer.log_ports import LogQueueChanged, PendingLogEntry
-from tellonce.service_layer.log_reads import (
-    LogReads,
-    storage_fetch,
-    stored_tile_reader,
-    verify_log,
-    verify_stored_checkpoints,
-)
-from tellonce.service_layer.transparency import (
+from tellonce.service_layer.ports.transparency import LogQueueChanged, PendingLogEntry
+from tellonce.service_layer.transparency.entries import (
     LogIntegrityError,
     Sequencer,
     integrate_pending,
     publish_checkpoint,
     release_lease,
 )
-from tests.conftest import SHARED_TESTDATA
+from tellonce.service_layer.transparency.reads import (
+    LogReads,
+    storage_fetch,
+    stored_tile_reader,
+    verify_log,
+    verify_stored_checkpoints,
+)
 from tests.fakes import FakeClock
+from tests.vectors import VECTORS
 
 
 class RecordingSigner:
@@ -251,18 +252,19 @@ def test_proofs_from_storage_match_the_tree_at_any_size(hub: Hub) -> None:
     assert latest.size == 600
     consistency = reads.consistency_proof(300)
     assert list(consistency.hashes) == tree.consistency_proof(300, 600)
-    for call, field in [
+    calls: list[tuple[Callable[[], object], str]] = [
         (lambda: reads.inclusion_proof(0, 601), "size"),
         (lambda: reads.inclusion_proof(600, 600), "index"),
         (lambda: reads.consistency_proof(601), "from"),
         (lambda: reads.consistency_proof(1, 700), "to"),
-    ]:
+    ]
+    for call, field in calls:
         with pytest.raises(InvalidInput) as caught:
             call()
-        assert caught.value.problems[0].location == (field,)
+        assert caught.value.problems[0].location == ("query", field)
 
 
-TESSERA = SHARED_TESTDATA / "tessera-log"
+TESSERA = VECTORS / "tessera-log"
 TESSERA_ENTRIES = [
     *("one", "two", "three", "four", "five", "six", "seven", "eit", "nain", "ten"),
     *("ileven", "twelf", "threeten", "fourten", "fivten"),

@@ -517,3 +517,40 @@ async def test_https_certificates_are_verified(certificate: tuple[Path, Path]) -
     assert untrusted.error == "tls certificate rejected"
     assert (trusted.status, trusted.verdict) == (204, DeliveryVerdict.DELIVERED)
     assert receiver.hits["/ok"] == 1
+
+
+async def test_an_endpoint_that_hangs_leaves_its_host_to_the_others(receiver: Receiver) -> None:
+    """Two endpoints on one host: the one that hangs holds its own slots, not the host's
+    connections, so the other's pushes go at once (docs/reliability.md, finding 2). Before, the
+    pool's per-host cap equalled the endpoint's, and the healthy endpoint's requests timed out
+    waiting for a connection."""
+    async with WebhookSender(
+        LOCAL, per_endpoint_limit=2, overall_limit=100, timeout=timedelta(seconds=3)
+    ) as sender:
+        hanging = [
+            asyncio.ensure_future(sender.send(request(receiver.url("/slow"), msg_id=f"h{i}")))
+            for i in range(6)
+        ]
+        await asyncio.sleep(0.2)  # the hanging endpoint's slots are taken
+        started = time.monotonic()
+        results = await sender.send_many(
+            request(receiver.url("/ok/a"), msg_id=f"ok{i}") for i in range(4)
+        )
+        took = time.monotonic() - started
+        receiver.release.set()
+        await asyncio.gather(*hanging)
+
+    assert [r.verdict for r in results] == [DeliveryVerdict.DELIVERED] * 4
+    assert took < 2.0
+
+
+async def test_concurrency_is_bounded_per_host(receiver: Receiver) -> None:
+    async with WebhookSender(
+        LOCAL, per_endpoint_limit=2, per_host_limit=3, overall_limit=100
+    ) as sender:
+        results = await sender.send_many(
+            request(receiver.url(f"/busy/{i % 4}"), msg_id=f"msg_{i}") for i in range(40)
+        )
+
+    assert {r.verdict for r in results} == {DeliveryVerdict.DELIVERED}
+    assert 1 < receiver.max_in_flight <= 3

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from tellonce.adapters.vault import AesGcmVault
-from tellonce.service_layer.ports import SealedDataError
+from tellonce.service_layer.ports.vault import SealedDataError
 
 
 def vault(active: str = "k1", **keys: bytes) -> AesGcmVault:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -19,16 +20,17 @@ from typing import Protocol
 
 from notifications_python_client.notifications import NotificationsAPIClient
 
-from tellonce.config import Settings
 from tellonce.service_layer.notifications import (
     TEMPLATES,
-    SentMessage,
+    NoEmailAddress,
     UnknownTemplate,
     render_message,
 )
 from tellonce.service_layer.ports import Clock
+from tellonce.service_layer.ports.notifier import SentMessage
 
 log = logging.getLogger(__name__)
+_RECIPIENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
 class LocalOutboxNotifier:
@@ -45,6 +47,15 @@ class LocalOutboxNotifier:
         template: str,
         personalisation: Mapping[str, str],
     ) -> None:
+        self._append(self._path(account_id), message_id, template, personalisation)
+
+    def _append(
+        self,
+        path: Path,
+        message_id: uuid.UUID,
+        template: str,
+        personalisation: Mapping[str, str],
+    ) -> None:
         subject, body = render_message(template, personalisation)
         line = json.dumps(
             {
@@ -56,8 +67,8 @@ class LocalOutboxNotifier:
             },
             ensure_ascii=False,
         )
-        self._directory.mkdir(parents=True, exist_ok=True)
-        with self._path(account_id).open("a", encoding="utf-8") as file:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as file:
             fcntl.flock(file, fcntl.LOCK_EX)
             try:
                 file.write(line + "\n")
@@ -65,8 +76,34 @@ class LocalOutboxNotifier:
             finally:
                 fcntl.flock(file, fcntl.LOCK_UN)
 
+    def notify_contact(
+        self,
+        message_id: uuid.UUID,
+        recipient_id: str,
+        email: str,  # noqa: ARG002 - port: the local outbox files by recipient
+        template: str,
+        personalisation: Mapping[str, str],
+    ) -> None:
+        """A message to a recipient's contact: ``<data_dir>/outbox/recipients/<id>.jsonl``."""
+        if not _RECIPIENT_ID.fullmatch(recipient_id):
+            raise ValueError("not a recipient id")
+        self._append(
+            self._directory / "recipients" / f"{recipient_id}.jsonl",
+            message_id,
+            template,
+            personalisation,
+        )
+
+    def contact_messages_for(self, recipient_id: str) -> list[SentMessage]:
+        """What was sent to a recipient's contact (for operators and tests)."""
+        if not _RECIPIENT_ID.fullmatch(recipient_id):
+            return []
+        return self._read(self._directory / "recipients" / f"{recipient_id}.jsonl")
+
     def messages_for(self, account_id: uuid.UUID) -> list[SentMessage]:
-        path = self._path(account_id)
+        return self._read(self._path(account_id))
+
+    def _read(self, path: Path) -> list[SentMessage]:
         if not path.exists():
             return []
         messages = []
@@ -108,20 +145,25 @@ class EmailClient(Protocol):
     ) -> object: ...
 
 
+# (account id, report reference the message is about) -> the address to email, if any.
+EmailLookup = Callable[[uuid.UUID, str | None], str | None]
+
+
 class GovukNotifyNotifier:
     """Sends each message as an email through GOV.UK Notify.
 
     Notify holds the template text; ours is checked first so that a missing placeholder fails
-    here, loudly, rather than as a half-filled email. Where the citizen's email address comes
-    from is the identity provider's business (GOV.UK One Login gives it at sign-in), so it is
-    passed in as ``email_for``. No messages can be read back: Notify keeps the delivery record.
+    here, loudly, rather than as a half-filled email. The address is looked up per message by
+    ``email_for(account id, report reference)`` (the hub keeps it sealed in the citizen's
+    reports: ``service_layer.contacts``). No messages can be read back from Notify: the portal
+    shows the outbox's own record instead (``RecordedMessages``).
     """
 
     def __init__(
         self,
         client: EmailClient,
         template_ids: Mapping[str, str],
-        email_for: Callable[[uuid.UUID], str | None],
+        email_for: EmailLookup,
     ) -> None:
         missing = set(TEMPLATES) - set(template_ids)
         if missing:
@@ -138,16 +180,35 @@ class GovukNotifyNotifier:
         personalisation: Mapping[str, str],
     ) -> None:
         render_message(template, personalisation)  # the same checks as the local outbox
-        email = self._email_for(account_id)
+        # "contact_reference": a message meant for the address of another report (the fraud
+        # guard tells the address of the citizen's earlier report too, ADR 0088).
+        about = personalisation.get("contact_reference") or personalisation.get("reference")
+        email = self._email_for(account_id, about)
         if email is None:
-            log.info("no email address for an account: message %s not sent", template)
-            return
+            raise NoEmailAddress(template)
         self._client.send_email_notification(
             email_address=email,
             template_id=self._template_ids[template],
             personalisation=dict(personalisation),
             # Notify shows the reference in its dashboard: an opaque id, no personal data. The
             # same on a retry, so a message sent twice after a crash can be recognised.
+            reference=f"{template}:{message_id}",
+        )
+
+    def notify_contact(
+        self,
+        message_id: uuid.UUID,
+        recipient_id: str,  # noqa: ARG002 - port
+        email: str,
+        template: str,
+        personalisation: Mapping[str, str],
+    ) -> None:
+        """A message to a recipient's contact address from the catalogue."""
+        render_message(template, personalisation)
+        self._client.send_email_notification(
+            email_address=email,
+            template_id=self._template_ids[template],
+            personalisation=dict(personalisation),
             reference=f"{template}:{message_id}",
         )
 
@@ -166,19 +227,9 @@ def parse_template_ids(text: str) -> dict[str, str]:
     return ids
 
 
-def build_notifier(
-    settings: Settings,
-    clock: Clock,
-    email_for: Callable[[uuid.UUID], str | None] | None = None,
-) -> LocalOutboxNotifier | GovukNotifyNotifier:
-    """Notify when an API key is configured; otherwise the local outbox beside the database."""
-    if settings.notify_api_key is None:
-        return LocalOutboxNotifier(settings.data_dir / "outbox", clock)
+def notify_client(api_key: str, base_url: str) -> EmailClient:
+    """A GOV.UK Notify API client for the key (the composition root decides when)."""
     client: EmailClient = NotificationsAPIClient(  # type: ignore[no-untyped-call]  # untyped
-        settings.notify_api_key.get_secret_value(), base_url=settings.notify_base_url
+        api_key, base_url=base_url
     )
-    return GovukNotifyNotifier(
-        client,
-        parse_template_ids(settings.notify_template_ids),
-        email_for or (lambda _account_id: None),
-    )
+    return client

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Self
 
 from tellonce.adapters.webhooks import DestinationPolicy, WebhookRequest, WebhookSender
-from tellonce.service_layer.ports import OutgoingWebhook, PushResult
+from tellonce.service_layer.ports.pusher import OutgoingWebhook, PushResult
 
 
 class WebhookPusher:
@@ -41,11 +41,16 @@ class WebhookPusher:
     ) -> None:
         await self._sender.__aexit__(exc_type, exc, tb)
 
+    async def send(self, webhook: OutgoingWebhook) -> PushResult:
+        r = await self._sender.send(_request(webhook))
+        return PushResult(r.status, r.error, r.duration_ms, r.retry_after, r.verdict)
+
     async def send_many(self, webhooks: Sequence[OutgoingWebhook]) -> list[PushResult]:
-        results = await self._sender.send_many(
-            WebhookRequest(url=w.url, msg_id=w.message_id, body=w.body, secrets=w.secrets)
-            for w in webhooks
-        )
+        results = await self._sender.send_many(_request(w) for w in webhooks)
         return [
             PushResult(r.status, r.error, r.duration_ms, r.retry_after, r.verdict) for r in results
         ]
+
+
+def _request(w: OutgoingWebhook) -> WebhookRequest:
+    return WebhookRequest(url=w.url, msg_id=w.message_id, body=w.body, secrets=w.secrets)

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from tellonce.service_layer.ports import PersonKey, SealedDataError
+from tellonce.service_layer.ports.vault import PersonKey, SealedDataError
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12

@@ -134,9 +134,10 @@ def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 class DestinationPolicy:
     """Where webhooks may go. The defaults are the production ones.
 
-    ``allow_private`` lifts the address check entirely (demo and development, where receivers run
-    on localhost); ``allowed_hosts`` lifts it for named hosts or IP literals only (a recipient
-    reached over a private link).
+    ``allow_private`` lifts the address check entirely (tests only: the hub never sets it);
+    ``allowed_hosts`` lifts it for named hosts or IP literals only (a recipient reached over a
+    private link, and in demo and development mode the loopback names, see
+    ``Settings.push_allowed_hosts``).
     """
 
     allow_private: bool = False
@@ -176,6 +177,9 @@ class DestinationPolicy:
         host = parsed.raw_host
         if not host:
             raise DestinationRefusedError("URL has no host")
+        if parsed.raw_user or parsed.raw_password:
+            # Credentials in a URL end up in logs and proxies; pushes are signed instead.
+            raise DestinationRefusedError("a URL with credentials is refused")
         if self.host_allowed(host):
             return parsed
         try:
@@ -185,6 +189,33 @@ class DestinationPolicy:
         if not _is_public(ip):
             raise DestinationRefusedError(f"{host} is not a public address")
         return parsed
+
+    def refusal(self, url: str) -> str | None:
+        """Why this policy refuses ``url`` (as the sender would when connecting), or None.
+
+        The same checks as at send time, run when an endpoint is set: the URL itself, then its
+        name resolved now. A name that does not resolve yet is not refused (DNS may come
+        later); the sender checks again at every connection, so a name that changes to a
+        private address later is still refused then."""
+        try:
+            parsed = self.check_url(url)
+        except DestinationRefusedError as refused:
+            return str(refused)
+        host = _normalise_host(parsed.raw_host or "")
+        if self.host_allowed(host):
+            return None
+        try:
+            ipaddress.ip_address(host)
+            return None  # a literal: check_url judged it
+        except ValueError:
+            pass
+        try:
+            found = socket.getaddrinfo(host, parsed.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            return None
+        if not any(self.address_allowed(str(info[4][0])) for info in found):
+            return f"{host} resolves only to non-public addresses"
+        return None
 
 
 class PolicyResolver(AbstractResolver):
@@ -295,13 +326,31 @@ class _EndpointSlot:
         self.users = 0
 
 
+def _take(slots: dict[str, _EndpointSlot], key: str, limit: int) -> _EndpointSlot:
+    slot = slots.get(key)
+    if slot is None:
+        slot = slots[key] = _EndpointSlot(limit)
+    slot.users += 1
+    return slot
+
+
+def _give_back(slots: dict[str, _EndpointSlot], key: str, slot: _EndpointSlot) -> None:
+    slot.users -= 1
+    if not slot.users:  # nobody holds or awaits it: forget it, so the map stays small
+        del slots[key]
+
+
 class WebhookSender:
     """Sends signed webhooks over one pooled ``aiohttp.ClientSession``.
 
-    Concurrency is bounded per endpoint (a semaphore per URL; ``limit_per_host`` on the pool
-    also caps endpoints that share a host) and overall. The slots are taken *before* the attempt
-    starts, so time spent queueing neither counts against the per-attempt timeout nor ages the
-    signed timestamp.
+    Concurrency is bounded per endpoint (a semaphore per URL), per host (a semaphore per
+    scheme, host and port: several endpoints on one supplier's host) and overall. The slots are
+    taken *before* the attempt starts, and the pool has a connection for every overall slot, so
+    time spent queueing neither counts against the per-attempt timeout nor ages the signed
+    timestamp. The host's bound is larger than an endpoint's (``per_host_limit``, four
+    endpoints' worth by default): an endpoint that hangs holds only its own slots, and another
+    endpoint on the same host still gets connections (docs/reliability.md, finding 2); a host
+    that hangs holds at most its bound of the pool, never all of it.
     """
 
     def __init__(
@@ -310,6 +359,7 @@ class WebhookSender:
         *,
         overall_limit: int = 100,
         per_endpoint_limit: int = 8,
+        per_host_limit: int | None = None,
         timeout: timedelta = timedelta(seconds=10),
         max_response_bytes: int = 64 * 1024,
         clock: Callable[[], float] = time.time,
@@ -323,6 +373,11 @@ class WebhookSender:
         self._policy = policy if policy is not None else DestinationPolicy()
         self._overall_limit = overall_limit
         self._per_endpoint_limit = per_endpoint_limit
+        self._per_host_limit = (
+            per_host_limit if per_host_limit is not None else 4 * per_endpoint_limit
+        )
+        if self._per_host_limit < 1:
+            raise ValueError("limits must be positive")
         self._timeout = timeout
         self._client_timeout = aiohttp.ClientTimeout(total=timeout.total_seconds())
         self._max_response_bytes = max_response_bytes
@@ -330,6 +385,7 @@ class WebhookSender:
         self._ssl = context
         self._overall = asyncio.Semaphore(overall_limit)
         self._slots: dict[str, _EndpointSlot] = {}
+        self._hosts: dict[str, _EndpointSlot] = {}
         self._session: aiohttp.ClientSession | None = None
         self._resolver: PolicyResolver | None = None
 
@@ -337,7 +393,7 @@ class WebhookSender:
         self._resolver = PolicyResolver(self._policy)
         connector = aiohttp.TCPConnector(
             limit=self._overall_limit,
-            limit_per_host=self._per_endpoint_limit,
+            limit_per_host=0,  # the host slots bound it, before the timeout starts
             resolver=self._resolver,
             ssl=self._ssl,
         )
@@ -382,18 +438,17 @@ class WebhookSender:
             url = self._policy.check_url(request.url)
         except DestinationRefusedError as exc:
             return _refused(exc, time.perf_counter())
-        slot = self._slots.get(request.url)
-        if slot is None:
-            slot = self._slots[request.url] = _EndpointSlot(self._per_endpoint_limit)
-        slot.users += 1
+        host = f"{url.scheme}://{url.raw_host}:{url.port}"
+        slot = _take(self._slots, request.url, self._per_endpoint_limit)
+        host_slot = _take(self._hosts, host, self._per_host_limit)
         try:
-            # Endpoint first, then overall: a backed-up endpoint must not sit on global slots.
-            async with slot.semaphore, self._overall:
+            # Endpoint, then host, then overall: a backed-up endpoint must not sit on its
+            # host's slots, nor a backed-up host on global ones.
+            async with slot.semaphore, host_slot.semaphore, self._overall:
                 return await self._attempt(self._session, url, request)
         finally:
-            slot.users -= 1
-            if not slot.users:  # nobody holds or awaits it: forget it, so the map stays small
-                del self._slots[request.url]
+            _give_back(self._slots, request.url, slot)
+            _give_back(self._hosts, host, host_slot)
 
     async def _attempt(
         self, session: aiohttp.ClientSession, url: URL, request: WebhookRequest

@@ -19,6 +19,8 @@ CONTENT_TYPE = "application/cloudevents+json"
 TYPE_PREFIX = "uk.tellonce.disclosure."
 OVERDUE_TYPE = "uk.tellonce.disclosure.overdue"
 CONSENT_WITHDRAWN_TYPE = "uk.tellonce.disclosure.consent-withdrawn"
+ERASURE_REQUESTED_TYPE = "uk.tellonce.disclosure.erasure-requested"
+CORRECTION_TYPE = "uk.tellonce.disclosure.correction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +132,64 @@ def consent_withdrawn_event(
             "disclosure_id": str(disclosure_id),
             "agreement": {"id": agreement_id, "version": agreement_version},
             "withdrawn_at": _time(withdrawn_at),
+            "links": _links(api, str(disclosure_id)),
+        },
+    }
+
+
+def correction_event(
+    disclosure: Mapping[str, Any], correction_id: str, corrected_fields: list[str], *, now: datetime
+) -> dict[str, Any]:
+    """A correction of a disclosure the recipient already has (UK GDPR Art. 16, 19): the same
+    agreed fields as the disclosure, with the corrected values, and which of them changed.
+    Its own ``id`` (the correction's); ``subject`` names the disclosure it corrects."""
+    event = dict(disclosure)
+    data = dict(event["data"])
+    data["corrects"] = event["id"]
+    data["corrected_fields"] = sorted(corrected_fields)
+    data["links"] = {
+        **data["links"],
+        "acknowledge": data["links"]["acknowledge"].replace(
+            f"/disclosures/{event['id']}/", f"/corrections/{correction_id}/"
+        ),
+        "outcome": data["links"]["outcome"].replace(
+            f"/disclosures/{event['id']}/", f"/corrections/{correction_id}/"
+        ),
+    }
+    event.update(id=correction_id, type=CORRECTION_TYPE, time=_time(now), data=data)
+    event.pop("sequence", None)
+    return event
+
+
+def erasure_requested_message_id(disclosure_id: uuid.UUID) -> str:
+    return str(uuid.uuid5(disclosure_id, "erasure-requested"))
+
+
+def erasure_requested_event(
+    disclosure_id: uuid.UUID,
+    agreement_id: str,
+    agreement_version: int,
+    *,
+    hub_url: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """The person had the hub erase their data (UK GDPR Art. 17); the hub tells each recipient
+    that received it under consent (Art. 19), so that it can erase its copy. The person's
+    consent is withdrawn in the same step, so a ``consent-withdrawn`` event comes too. Carries
+    no personal data: the disclosure id is how the recipient finds its copy."""
+    api = f"{hub_url}/api/v1"
+    return {
+        "specversion": SPEC_VERSION,
+        "id": erasure_requested_message_id(disclosure_id),
+        "source": hub_url,
+        "type": ERASURE_REQUESTED_TYPE,
+        "subject": str(disclosure_id),
+        "time": _time(now),
+        "datacontenttype": "application/json",
+        "data": {
+            "disclosure_id": str(disclosure_id),
+            "agreement": {"id": agreement_id, "version": agreement_version},
+            "legal_basis": "UK GDPR Article 17(1)(b) and Article 19",
             "links": _links(api, str(disclosure_id)),
         },
     }

@@ -11,6 +11,7 @@ class FieldProblem:
 
     location: tuple[str | int, ...]
     message: str
+    code: str = ""  # the rule broken, for callers that word it themselves (e.g. "missing")
 
 
 class TellonceError(Exception):
@@ -39,3 +40,11 @@ class PreviewChanged(TellonceError):
 
 class NotAuthenticated(TellonceError):
     """No valid credentials for this kind of caller."""
+
+
+class MissingScope(TellonceError):
+    """The API key is valid but was not issued with the scope this call needs."""
+
+    def __init__(self, scope: str) -> None:
+        super().__init__(f"This API key does not have the {scope!r} scope this call needs")
+        self.scope = scope

@@ -17,8 +17,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated, Any, ClassVar, Literal, Self
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, model_validator
 
+from tellonce.domain.errors import FieldProblem, InvalidInput
 from tellonce.domain.event_dates import (
     EARLIEST_DATE,
     PLANNED_MOVE_DAYS,
@@ -75,6 +76,8 @@ __all__ = [
     "Registration",
     "RegistrationReference",
     "RenamedPerson",
+    "Reporter",
+    "ReporterRole",
     "Town",
     "UnknownEventType",
     "anniversary",
@@ -83,6 +86,7 @@ __all__ = [
     "json_schema",
     "model_for",
     "parse_payload",
+    "reporter_roles",
     "select_fields",
     "subject_description",
     "today_from",
@@ -94,6 +98,24 @@ __all__ = [
 MINIMUM_AGE_TO_MARRY = 16
 
 
+# The age from which a person is an adult, for whom someone may act under a power of attorney.
+ADULT_AGE = 18
+
+# In what capacity the reporter acts for the subject (ADR 0088). ``self``: the subject reports
+# for themselves; ``power_of_attorney`` is the reporter's claim, recorded and shown to the
+# recipients whose agreement lists ``reporter.role``, not checked by the hub.
+ReporterRole = Literal["self", "informant", "executor", "parent", "power_of_attorney"]
+
+
+class Reporter(PayloadModel):
+    """Who made the report, in relation to the person it is about."""
+
+    role: ReporterRole = Field(
+        description="self; informant or executor (a death); parent (a birth); "
+        "power_of_attorney (an adult's change of address or name: the reporter's claim)."
+    )
+
+
 class LifeEventPayload(PayloadModel):
     """Common base of every life event payload."""
 
@@ -102,6 +124,39 @@ class LifeEventPayload(PayloadModel):
     subject: ClassVar[str]
     area_address_paths: ClassVar[Mapping[str, str]] = MappingProxyType({"address": "address"})
     schema_version: ClassVar[int] = 1
+    # The roles a reporter may act in for this event; the first is the default.
+    reporter_roles: ClassVar[tuple[str, ...]] = ("self",)
+
+    reporter: Reporter | None = Field(
+        default=None, description="Who is reporting; left out, the event's usual reporter."
+    )
+
+    def default_reporter_role(self) -> str:
+        return self.reporter_roles[0]
+
+    def subject_birth_date(self) -> dt.date | None:
+        """The subject's date of birth, where an adult's age must be checked."""
+        return None
+
+    @model_validator(mode="after")
+    def check_reporter(self, info: ValidationInfo) -> Self:
+        if self.reporter is None:
+            # Payloads are frozen: the usual reporter is filled in once, while validating.
+            usual = Reporter.model_validate({"role": self.default_reporter_role()})
+            object.__setattr__(self, "reporter", usual)
+            return self
+        role = self.reporter.role
+        loc = ("reporter", "role")
+        if role not in self.reporter_roles:
+            allowed = " or ".join(self.reporter_roles)
+            message = f"For this event the reporter can only be: {allowed}"
+            raise_problems(self, [field_problem(loc, "role_not_allowed", message, role)])
+        born = self.subject_birth_date()
+        minor = born is not None and anniversary(born, ADULT_AGE) > today_from(info)
+        if role == "power_of_attorney" and minor:
+            message = "A power of attorney can only be used for an adult"
+            raise_problems(self, [field_problem(loc, "subject_not_adult", message, role)])
+        return self
 
 
 # --- Change of address ---------------------------------------------------------------------------
@@ -123,12 +178,16 @@ class ChangeOfAddress(LifeEventPayload):
     area_address_paths: ClassVar[Mapping[str, str]] = MappingProxyType(
         {"old": "previous_address", "new": "new_address"}
     )
+    reporter_roles: ClassVar[tuple[str, ...]] = ("self", "power_of_attorney")
 
     person: PersonIdentity
     previous_address: Address
     new_address: Address
     move_date: MoveDate = Field(description="The date of the move; may be up to 92 days ahead.")
     contact: Contact | None = None
+
+    def subject_birth_date(self) -> dt.date | None:
+        return self.person.date_of_birth
 
     @model_validator(mode="after")
     def check_move(self) -> Self:
@@ -188,12 +247,16 @@ class ChangeOfName(LifeEventPayload):
     event_type: ClassVar[str] = "change-of-name"
     event_title: ClassVar[str] = "Change of name"
     subject: ClassVar[str] = "you"
+    reporter_roles: ClassVar[tuple[str, ...]] = ("self", "power_of_attorney")
 
     person: RenamedPerson
     address: Address
     effective_date: PastDate = Field(description="The date the new name took effect.")
     evidence: NameEvidence
     contact: Contact | None = None
+
+    def subject_birth_date(self) -> dt.date | None:
+        return self.person.date_of_birth
 
     @model_validator(mode="after")
     def check_dates(self) -> Self:
@@ -241,6 +304,7 @@ class Birth(LifeEventPayload):
     event_type: ClassVar[str] = "birth"
     event_title: ClassVar[str] = "Birth"
     subject: ClassVar[str] = "the child"
+    reporter_roles: ClassVar[tuple[str, ...]] = ("parent",)
 
     child: Child
     parents: Annotated[
@@ -316,10 +380,15 @@ class Death(LifeEventPayload):
     area_address_paths: ClassVar[Mapping[str, str]] = MappingProxyType(
         {"address": "deceased.address"}
     )
+    reporter_roles: ClassVar[tuple[str, ...]] = ("informant", "executor")
 
     deceased: Deceased
     registration: Registration
     informant: Informant
+
+    def default_reporter_role(self) -> str:
+        executor = self.informant.relationship == "executor-or-administrator"
+        return "executor" if executor else "informant"
 
     @model_validator(mode="after")
     def check_dates(self) -> Self:
@@ -395,9 +464,28 @@ def model_for(event_type: str) -> type[LifeEventPayload]:
 def parse_payload(
     event_type: str, data: object, *, today: dt.date | None = None
 ) -> LifeEventPayload:
-    """Validate ``data`` as ``event_type``; raises ``ValidationError`` or ``UnknownEventType``."""
+    """Validate ``data`` as ``event_type``; raises ``InvalidInput`` naming every field at fault
+    (each problem with pydantic's rule code), or ``UnknownEventType``. pydantic stays in here."""
     context = None if today is None else {"today": today}
-    return model_for(event_type).model_validate(data, context=context)
+    try:
+        return model_for(event_type).model_validate(data, context=context)
+    except ValidationError as error:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    tuple(e["loc"]),
+                    # pydantic prefixes messages from our validators with "Value error, ".
+                    str(e["msg"]).removeprefix("Value error, "),
+                    code=e["type"],
+                )
+                for e in error.errors(include_url=False, include_input=False)
+            ]
+        ) from error
+
+
+def reporter_roles(event_type: str) -> tuple[str, ...]:
+    """The roles a reporter may act in for an event type; the first is the usual one."""
+    return model_for(event_type).reporter_roles
 
 
 def subject_description(event_type: str) -> str:

@@ -38,6 +38,7 @@ def _days_ago(today: dt.date, days: int) -> str:
 
 def _change_of_address(today: dt.date) -> Payload:
     return {
+        "reporter": {"role": "self"},
         "person": {
             "name": {"given_names": "Siân", "family_name": "Ellis-Roberts"},
             "date_of_birth": "1988-04-17",
@@ -63,6 +64,7 @@ def _change_of_address(today: dt.date) -> Payload:
 
 def _change_of_name(today: dt.date) -> Payload:
     return {
+        "reporter": {"role": "self"},
         "person": {
             "previous_name": {"given_names": "Joanna", "family_name": "Kowalska"},
             "new_name": {"given_names": "Joanna", "family_name": "Whitfield"},
@@ -83,6 +85,7 @@ def _change_of_name(today: dt.date) -> Payload:
 
 def _birth(today: dt.date) -> Payload:
     return {
+        "reporter": {"role": "parent"},
         "child": {
             "name": {"given_names": "Zoë Amara", "family_name": "Okafor"},
             "date_of_birth": _days_ago(today, 12),
@@ -115,6 +118,7 @@ def _birth(today: dt.date) -> Payload:
 
 def _death(today: dt.date) -> Payload:
     return {
+        "reporter": {"role": "informant"},
         "deceased": {
             "name": {"given_names": "Margaret Anne", "family_name": "Hughes"},
             "date_of_birth": "1938-11-02",
@@ -144,6 +148,7 @@ def _death(today: dt.date) -> Payload:
 def _marriage(today: dt.date) -> Payload:
     ceremony = _days_ago(today, 21)
     return {
+        "reporter": {"role": "self"},
         "kind": "marriage",
         "date": ceremony,
         "place": "Sheffield Register Office",

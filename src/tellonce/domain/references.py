@@ -1,4 +1,4 @@
-"""Human-friendly report references such as ``TLO-7KQ4-M2XH``.
+"""Human-friendly report references such as ``TLO-7KQ4-M3XH``.
 
 Read aloud over the phone and typed from a letter, so the alphabet leaves out characters that
 are easily confused (0/O, 1/I/L, 5/S, 2/Z, U/V) — 25 symbols, 8 of them: about 1.5 x 10^11

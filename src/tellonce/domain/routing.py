@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tellonce.domain.areas import Area
+from tellonce.domain.areas import Area, Nation, PostcodeUnits
 from tellonce.domain.catalogue import Agreement, AreaAddress, Catalogue, Recipient, RoutingQuestion
 from tellonce.domain.events import area_addresses, select_fields
 
@@ -27,6 +27,16 @@ class Basis(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class AreaMatch:
+    """Which of the report's addresses put it in the recipient's area, and how: a whole nation
+    the recipient serves, or one of its postcode units. The portal words it for people."""
+
+    address: str  # a key of ``area_addresses(event_type)``: "old", "new" or "address"
+    nation: Nation | None  # the nation served, when a whole nation decided; else None
+    rule: str  # the deciding rule, as in the reason: "nation england", "postcode district LS6"
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """One agreement that applies to the report."""
 
@@ -35,6 +45,7 @@ class Route:
     reasons: tuple[str, ...]
     fields: tuple[str, ...]
     data: Mapping[str, Any]  # exactly what the recipient would receive
+    area: AreaMatch | None = None  # the second reason, as data
 
     @property
     def basis(self) -> Basis:
@@ -90,8 +101,8 @@ def plan_routes(
         if event_type not in agreement.fields:
             continue
         recipient = catalogue.recipient(agreement.recipient_id)
-        area_reason = _area_reason(event_type, payload, agreement, recipient.area)
-        if area_reason is None:
+        area = area_match(event_type, payload, agreement, recipient.area)
+        if area is None:
             continue
         answer_reasons, missing = _answer_reasons(agreement.questions, answers)
         for question in missing:
@@ -103,17 +114,18 @@ def plan_routes(
             Route(
                 agreement=agreement,
                 recipient=recipient,
-                reasons=(f"the report is a {event_type}", area_reason, *answer_reasons),
+                reasons=(f"the report is a {event_type}", _area_reason(area), *answer_reasons),
                 fields=fields,
                 data=select_fields(payload, fields),
+                area=area,
             )
         )
     return RoutingPlan(event_type, tuple(routes), tuple(unanswered.values()))
 
 
-def _area_reason(
+def area_match(
     event_type: str, payload: Mapping[str, Any], agreement: Agreement, area: Area
-) -> str | None:
+) -> AreaMatch | None:
     """Why the recipient's area applies, or None if the report is outside it."""
     addresses = area_addresses(event_type)
     if "old" in addresses:  # a move: the agreement says which end of it matters
@@ -124,15 +136,21 @@ def _area_reason(
         }[agreement.area_address]
     else:
         wanted = tuple(addresses)
-    labels = {"old": "previous address", "new": "new address", "address": "address"}
     for which in wanted:
         postcode = _postcode_at(payload, addresses[which])
         if postcode is None:
             continue
         rule = area.matching_rule(postcode)
         if rule is not None and rule[0]:
-            return f"the {labels[which]} is in the area served ({rule[1]})"
+            nation = PostcodeUnits.of(postcode).nation()
+            by_nation = rule[1] == f"nation {nation.value}"
+            return AreaMatch(which, nation if by_nation else None, rule[1])
     return None
+
+
+def _area_reason(area: AreaMatch) -> str:
+    labels = {"old": "previous address", "new": "new address", "address": "address"}
+    return f"the {labels[area.address]} is in the area served ({area.rule})"
 
 
 def _postcode_at(payload: Mapping[str, Any], path: str) -> str | None:

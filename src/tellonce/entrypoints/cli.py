@@ -5,42 +5,47 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from tellonce.bootstrap import Hub, bootstrap
-from tellonce.config import Settings
+from tellonce.bootstrap import Hub, HubFactory, bootstrap, read_catalogue
+from tellonce.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from tellonce.domain.errors import Conflict, InvalidInput, NotFound
+from tellonce.service_layer.hub_actions import COMMAND_LINE
+from tellonce.service_layer.ports import Clock
 
-Command = Callable[[argparse.Namespace], int]
-
-
-_HUBS: list[Hub] = []
-
-
-def _hub() -> Hub:
-    """The hub for this command; ``main`` closes it (and its connection pool) on the way out."""
-    hub = bootstrap(Settings())
-    _HUBS.append(hub)
-    return hub
+Command = Callable[[argparse.Namespace, HubFactory], int]
+log = logging.getLogger("tellonce.serve")
 
 
-def db_upgrade(_: argparse.Namespace) -> int:
-    from tellonce.adapters.database.migrate import upgrade
+class _Hubs:
+    """Hubs opened by one command, all on the clock ``main`` was given; closed on the way out."""
 
-    hub = _hub()
-    upgrade(hub.engine)
+    def __init__(self, clock: Clock | None) -> None:
+        self._clock = clock
+        self._opened: list[Hub] = []
+
+    def open(self) -> Hub:
+        hub = bootstrap(Settings(), clock=self._clock)
+        self._opened.append(hub)
+        return hub
+
+    def close(self) -> None:
+        while self._opened:
+            self._opened.pop().close()
+
+
+def db_upgrade(_: argparse.Namespace, open_hub: HubFactory) -> int:
+    open_hub().migrate()
     print("database is up to date")
     return 0
 
 
-def catalogue_validate(args: argparse.Namespace) -> int:
-    from tellonce.adapters.catalogue_files import read_catalogue
-
+def catalogue_validate(args: argparse.Namespace, _open_hub: HubFactory) -> int:
     catalogue, problems = read_catalogue(Path(args.path))
     for p in problems:
         print(f"{p.file}:{p.line}: {p.message}", file=sys.stderr)
@@ -51,8 +56,7 @@ def catalogue_validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def catalogue_load(args: argparse.Namespace) -> int:
-    from tellonce.adapters.catalogue_files import read_catalogue
+def catalogue_load(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.catalogue import load_catalogue
 
     catalogue, problems = read_catalogue(Path(args.path))
@@ -60,8 +64,8 @@ def catalogue_load(args: argparse.Namespace) -> int:
         for p in problems:
             print(f"{p.file}:{p.line}: {p.message}", file=sys.stderr)
         return 1
-    hub = _hub()
-    summary = load_catalogue(catalogue, uow=hub.uow(), clock=hub.clock)
+    hub = open_hub()
+    summary = load_catalogue(catalogue, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE)
     print(
         f"loaded {summary.recipients} recipients; {len(summary.published)} agreement versions "
         f"published, {summary.unchanged} unchanged, {len(summary.retired)} retired"
@@ -71,13 +75,18 @@ def catalogue_load(args: argparse.Namespace) -> int:
     return 0
 
 
-def recipients_create_key(args: argparse.Namespace) -> int:
+def recipients_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.identity import create_recipient_key
 
-    hub = _hub()
+    hub = open_hub()
     try:
         issued = create_recipient_key(
-            args.recipient, args.environment, args.label, uow=hub.uow(), clock=hub.clock
+            args.recipient,
+            args.environment,
+            args.label,
+            uow=hub.uow(),
+            clock=hub.clock,
+            scopes=frozenset(args.scope) if args.scope else None,
         )
     except ValueError as error:
         print(str(error), file=sys.stderr)
@@ -88,10 +97,44 @@ def recipients_create_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def recipients_revoke_key(args: argparse.Namespace) -> int:
+def registrars_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
+    from tellonce.service_layer.identity import create_registrar_key
+
+    hub = open_hub()
+    try:
+        issued = create_registrar_key(
+            args.registrar,
+            args.environment,
+            args.label,
+            uow_factory=hub.uow,
+            vault=hub.vault,
+            clock=hub.clock,
+            scopes=frozenset(args.scope) if args.scope else None,
+        )
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print("API key with the registrar scope (shown once — store it now):")
+    print(issued.key)
+    print(f"prefix for revocation: {issued.prefix}")
+    return 0
+
+
+def registrars_revoke_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
+    from tellonce.service_layer.identity import revoke_registrar_key
+
+    hub = open_hub()
+    if revoke_registrar_key(args.prefix, uow=hub.uow(), clock=hub.clock):
+        print("revoked")
+        return 0
+    print("no active registrar key has that prefix", file=sys.stderr)
+    return 1
+
+
+def recipients_revoke_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.identity import revoke_recipient_key
 
-    hub = _hub()
+    hub = open_hub()
     if revoke_recipient_key(args.prefix, uow=hub.uow(), clock=hub.clock):
         print("revoked")
         return 0
@@ -99,12 +142,19 @@ def recipients_revoke_key(args: argparse.Namespace) -> int:
     return 1
 
 
-def recipients_set_endpoint(args: argparse.Namespace) -> int:
+def recipients_set_endpoint(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.endpoints import set_endpoint
 
-    hub = _hub()
+    hub = open_hub()
     issued = set_endpoint(
-        args.recipient, args.url, args.secret, uow=hub.uow(), vault=hub.vault, clock=hub.clock
+        args.recipient,
+        args.url,
+        args.secret,
+        uow=hub.uow(),
+        vault=hub.vault,
+        clock=hub.clock,
+        destinations=hub.destinations,
+        actor=COMMAND_LINE,
     )
     print(f"endpoint set for {args.recipient}; pushes are signed with:")
     if args.secret is None:
@@ -115,79 +165,173 @@ def recipients_set_endpoint(args: argparse.Namespace) -> int:
     return 0
 
 
-def recipients_rotate_secret(args: argparse.Namespace) -> int:
+def recipients_rotate_secret(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.endpoints import rotate_secret
 
-    hub = _hub()
+    hub = open_hub()
     overlap = timedelta(hours=args.overlap_hours)
-    issued = rotate_secret(args.recipient, overlap, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+    issued = rotate_secret(
+        args.recipient,
+        overlap,
+        uow=hub.uow(),
+        vault=hub.vault,
+        clock=hub.clock,
+        actor=COMMAND_LINE,
+    )
     print(f"new secret (the old one also signs for {args.overlap_hours} h):")
     print(issued.secret)
     return 0
 
 
-def recipients_enable_endpoint(args: argparse.Namespace) -> int:
+def recipients_enable_endpoint(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.endpoints import enable_endpoint
 
-    hub = _hub()
-    released = enable_endpoint(args.recipient, uow=hub.uow(), clock=hub.clock)
+    hub = open_hub()
+    released = enable_endpoint(args.recipient, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE)
     print(f"endpoint enabled; {released} waiting disclosure(s) queued again")
     return 0
 
 
-def deliveries_list(_: argparse.Namespace) -> int:
-    from tellonce.service_layer.delivery import stuck_deliveries
+def deliveries_list(_: argparse.Namespace, open_hub: HubFactory) -> int:
+    from tellonce.service_layer.delivery import escalated_disclosures, stuck_deliveries
 
-    records = stuck_deliveries(uow=_hub().uow())
+    hub = open_hub()
+    records = stuck_deliveries(uow=hub.uow())
     for record in records:
         print(f"{record.id}  {record.recipient_id}  {record.agreement_id}  {record.state}")
     print(f"{len(records)} disclosure(s) waiting: replay dead letters, or enable-endpoint")
+    escalated = escalated_disclosures(uow=hub.uow())
+    for record in escalated:
+        print(
+            f"{record.id}  {record.recipient_id}  {record.agreement_id}  {record.state}  "
+            f"escalated: {record.chases} reminder(s) unanswered"
+        )
+    print(f"{len(escalated)} disclosure(s) escalated: contact the recipient")
     return 0
 
 
-def deliveries_replay(args: argparse.Namespace) -> int:
+def deliveries_replay(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.delivery import replay_dead_letters
 
-    hub = _hub()
+    hub = open_hub()
     ids = list(args.disclosure) if args.disclosure else None
-    replayed = replay_dead_letters(ids, uow=hub.uow(), clock=hub.clock)
+    replayed = replay_dead_letters(ids, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE)
     print(f"{len(replayed)} disclosure(s) queued again")
     return 0
 
 
-def worker(_: argparse.Namespace) -> int:
-    from tellonce.entrypoints.log_sequencer import run_log_sequencer
-    from tellonce.entrypoints.worker import run_worker
+def worker(_: argparse.Namespace, open_hub: HubFactory) -> int:
+    from tellonce.entrypoints.ops.logs import configure_logging
+    from tellonce.entrypoints.ops.shutdown import run_worker_process
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        hub = _hub()
-        # Every worker also stands by to sequence the transparency log (one holds the lease).
-        await asyncio.gather(run_worker(hub, stop), run_log_sequencer(hub, stop))
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    asyncio.run(main())
+    hub = open_hub()
+    configure_logging(hub.settings.log_format)
+    # Until SIGTERM; then finish or hand back the claims within TELLONCE_SHUTDOWN_GRACE_SECONDS.
+    asyncio.run(run_worker_process(hub))
     return 0
 
 
-def demo(args: argparse.Namespace) -> int:
+def backup(args: argparse.Namespace, _open_hub: HubFactory) -> int:
+    from tellonce.bootstrap import backup_database
+
+    destination = Path(args.destination)
+    if destination.exists() and not args.force:
+        print(f"{destination} exists: choose a new name (or --force)", file=sys.stderr)
+        return 1
+    try:
+        kind = backup_database(Settings(), destination)
+    except Exception as error:  # BackupFailed, or the database's own error: say which
+        print(f"backup failed: {error}", file=sys.stderr)
+        return 1
+    print(f"backed up to {destination} ({kind})")
+    return 0
+
+
+def demo(args: argparse.Namespace, _open_hub: HubFactory) -> int:
     from tellonce.entrypoints.demo.journey import run_demo
 
     return run_demo(Path(args.catalogue))
 
 
-def serve(args: argparse.Namespace) -> int:
+def serve(args: argparse.Namespace, open_hub: HubFactory) -> int:
     import uvicorn
 
-    from tellonce.entrypoints.api.app import create_app
+    from tellonce.entrypoints.asgi import create_app
+    from tellonce.entrypoints.ops.logs import configure_logging, uvicorn_log_config
 
-    hub = _hub()
+    opened = open_hub()
+    configure_logging(opened.settings.log_format)
+    settings = serving_settings(opened.settings, args.host, args.port)
+    if args.workers > 1:
+        return _serve_processes(settings, args.host, args.port, args.workers)
+    hub = Hub(settings=settings, engine=opened.engine, vault=opened.vault, clock=opened.clock)
     app = create_app(hub, background=hub.settings.runs_worker_in_process)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        # SIGTERM drains: no new connections, requests in progress answered within the grace.
+        timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+        log_config=uvicorn_log_config(settings.log_format),
+    )
     return 0
+
+
+def _serve_processes(settings: Settings, host: str, port: int, workers: int) -> int:
+    """``serve --workers N``: N server processes on one socket (uvicorn's supervisor), and, where
+    the server runs the worker in-process (SQLite), exactly one ``tellonce worker`` beside them
+    — not one per server process (ADR 0070). Each process opens its own hub from the
+    environment; the settings were checked, and demo keys made, here first."""
+    import os
+    import subprocess
+
+    import uvicorn
+
+    from tellonce.entrypoints.ops.logs import uvicorn_log_config
+
+    os.environ["TELLONCE_PUBLIC_URL"] = str(settings.public_url)
+    worker = None
+    if settings.runs_worker_in_process:
+        worker = subprocess.Popen([sys.executable, "-m", "tellonce", "worker"])
+        log.info(
+            "delivery worker process %s started beside %s server processes", worker.pid, workers
+        )
+    try:
+        uvicorn.run(
+            "tellonce.entrypoints.asgi:served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            access_log=False,
+            timeout_graceful_shutdown=int(settings.shutdown_grace_seconds),
+            # uvicorn kills a server process that has not answered its supervisor within 5 s by
+            # default: on a loaded machine the app's start-up takes longer, and the supervisor
+            # killed and restarted its processes for minutes (issue 12, bench.national_year).
+            timeout_worker_healthcheck=60,
+            log_config=uvicorn_log_config(settings.log_format),
+        )
+    finally:
+        if worker is not None:
+            worker.terminate()  # SIGTERM: it finishes its round and stops
+            try:
+                worker.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+    return 0
+
+
+def serving_settings(settings: Settings, host: str, port: int) -> Settings:
+    """The settings ``serve`` runs on, saying at start-up why its public URL looks wrong."""
+    serving = settings.for_serving(host, port)
+    log.info("public URL: %s", serving.public_url)
+    for doubt in serving.public_url_doubts(host, port):
+        log.warning("%s", doubt)
+    return serving
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -227,6 +371,12 @@ def _parser() -> argparse.ArgumentParser:
     key.add_argument("recipient")
     key.add_argument("--environment", choices=["live", "test"], default="live")
     key.add_argument("--label")
+    key.add_argument(
+        "--scope",
+        action="append",
+        choices=["feed", "acknowledge"],
+        help="what the key may do; repeat for several (default: feed and acknowledge)",
+    )
     add(
         "revoke-key", recipients_revoke_key, "revoke an API key by its prefix", recipient_commands
     ).add_argument("prefix")
@@ -255,6 +405,8 @@ def _parser() -> argparse.ArgumentParser:
         recipient_commands,
     ).add_argument("recipient")
 
+    _registrar_commands(commands, add)
+
     deliveries = commands.add_parser("deliveries", help="push deliveries")
     delivery_commands = deliveries.add_subparsers(required=True)
     add("list", deliveries_list, "list dead-lettered and held disclosures", delivery_commands)
@@ -263,17 +415,57 @@ def _parser() -> argparse.ArgumentParser:
     ).add_argument("disclosure", nargs="*", type=uuid.UUID, help="disclosure ids (default: all)")
 
     add("worker", worker, "run a delivery worker until SIGTERM")
+    backup_command = add("backup", backup, "copy the database while it runs (docs/operations.md)")
+    backup_command.add_argument("destination", help="a new file: the copy")
+    backup_command.add_argument("--force", action="store_true", help="overwrite destination")
     add("demo", demo, "run the whole journey on a throwaway database").add_argument(
         "--catalogue", default=str(_demo_catalogue()), help="default: the checkout's catalogue/"
     )
     server = add("serve", serve, "serve the API on HTTP (and a worker, on SQLite)")
-    server.add_argument("--host", default="127.0.0.1")
-    server.add_argument("--port", type=int, default=8000)
+    server.add_argument("--host", default=DEFAULT_HOST)
+    server.add_argument("--port", type=int, default=DEFAULT_PORT)
+    server.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="server processes (default 1); with more, one separate worker process delivers",
+    )
 
     from tellonce.entrypoints.log_cli import register as register_log_commands
 
-    register_log_commands(commands, _hub)
+    register_log_commands(commands)
+    from tellonce.entrypoints.rights_cli import register as register_rights_commands
+
+    register_rights_commands(commands)
+    from tellonce.entrypoints.staff_cli import register as register_staff_commands
+
+    register_staff_commands(commands)
     return parser
+
+
+def _registrar_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], add: Callable[..., Any]
+) -> None:
+    registrars = commands.add_parser("registrars", help="register offices' API keys (bulk intake)")
+    registrar_commands = registrars.add_subparsers(required=True)
+    registrar_key = add(
+        "create-key",
+        registrars_create_key,
+        "issue an API key with the registrar scope (shown once)",
+        registrar_commands,
+    )
+    registrar_key.add_argument("registrar", help="the register office, e.g. leeds-register-office")
+    registrar_key.add_argument("--environment", choices=["live", "test"], default="live")
+    registrar_key.add_argument("--label")
+    registrar_key.add_argument(
+        "--scope", action="append", choices=["registrar"], help="what the key may do (registrar)"
+    )
+    add(
+        "revoke-key",
+        registrars_revoke_key,
+        "revoke a registrar key by its prefix",
+        registrar_commands,
+    ).add_argument("prefix")
 
 
 def _demo_catalogue() -> Path:
@@ -282,11 +474,13 @@ def _demo_catalogue() -> Path:
     return here if here.is_dir() else Path(__file__).resolve().parents[3] / "catalogue"
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, clock: Clock | None = None) -> int:
+    """Run one command. Every use case runs on the hub's clock: the system's, or ``clock``."""
     args = _parser().parse_args(argv)
     handler: Command = args.handler
+    hubs = _Hubs(clock)
     try:
-        return handler(args)
+        return handler(args, hubs.open)
     except InvalidInput as error:  # an operator's mistake: say what, not a traceback
         for problem in error.problems:
             print(f"{'.'.join(map(str, problem.location))}: {problem.message}", file=sys.stderr)
@@ -295,8 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(error), file=sys.stderr)
         return 1
     finally:
-        while _HUBS:
-            _HUBS.pop().close()
+        hubs.close()
 
 
 if __name__ == "__main__":

@@ -4,39 +4,34 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
-from functools import partial
 from itertools import chain
 from pathlib import Path
 from typing import TypeAlias
 
-from tellonce.adapters.log_client import HttpLogClient
-from tellonce.adapters.signing import Ed25519NoteVerifier, generate_signer_key
-from tellonce.bootstrap import Hub
+from tellonce.bootstrap import HubFactory, log_client, new_log_signer_key, note_verifier
 from tellonce.domain.transparency.audit import audit_order
 from tellonce.domain.transparency.checkpoints import Checkpoint
 from tellonce.domain.transparency.errors import TransparencyError
 from tellonce.domain.transparency.notes import parse_note
 from tellonce.domain.transparency.report_receipts import ReportReceipt, verify_report_receipt
-from tellonce.service_layer.log_reads import (
+from tellonce.service_layer.transparency.entries import publish_checkpoint
+from tellonce.service_layer.transparency.reads import (
     LogAudit,
     storage_fetch,
     verify_log,
     verify_stored_checkpoints,
 )
-from tellonce.service_layer.transparency import publish_checkpoint
 
-HubFactory = Callable[[], Hub]
 SubParsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
-def log_key(_: argparse.Namespace, *, hub: HubFactory) -> int:
+def log_key(_: argparse.Namespace, hub: HubFactory) -> int:
     print(hub().log_signer.verifier_key)
     return 0
 
 
-def log_new_key(args: argparse.Namespace) -> int:
-    signer, verifier = generate_signer_key(args.origin)
+def log_new_key(args: argparse.Namespace, _hub: HubFactory) -> int:
+    signer, verifier = new_log_signer_key(args.origin)
     print("TELLONCE_LOG_SIGNER_KEY (secret -- store it now, it is not shown again):")
     print(signer)
     print("verifier key (public -- publish it for witnesses and citizens):")
@@ -44,7 +39,7 @@ def log_new_key(args: argparse.Namespace) -> int:
     return 0
 
 
-def log_integrate(_: argparse.Namespace, *, hub: HubFactory) -> int:
+def log_integrate(_: argparse.Namespace, hub: HubFactory) -> int:
     """Sequence pending entries once and sign a checkpoint (the worker does this every few
     seconds; this is for operations and scripts)."""
     wired = hub()
@@ -58,11 +53,11 @@ def _trusted(path: str | None) -> str | None:
 
 
 def _remote_audit(args: argparse.Namespace) -> tuple[LogAudit, int | None]:
-    with HttpLogClient(args.url) as client:
+    with log_client(args.url) as client:
         key = args.key or client.verifier_key()
         if not args.key:
             print(f"trusting the key the log serves: {key} (pin it with --key)")
-        verifier = Ed25519NoteVerifier.from_verifier_key(key)
+        verifier = note_verifier(key)
         size = Checkpoint.from_note_text(parse_note(client.fetch("checkpoint")).text).size
         client.prefetch(chain(["checkpoint"], audit_order(size)))
         return verify_log(client.fetch, verifier, trusted_checkpoint=_trusted(args.trusted)), None
@@ -70,16 +65,14 @@ def _remote_audit(args: argparse.Namespace) -> tuple[LogAudit, int | None]:
 
 def _storage_audit(args: argparse.Namespace, hub: HubFactory) -> tuple[LogAudit, int | None]:
     wired = hub()
-    verifier = (
-        Ed25519NoteVerifier.from_verifier_key(args.key) if args.key else wired.log_signer.verifier()
-    )
+    verifier = note_verifier(args.key) if args.key else wired.log_signer.verifier()
     audit = verify_log(
         storage_fetch(wired.uow), verifier, trusted_checkpoint=_trusted(args.trusted)
     )
     return audit, verify_stored_checkpoints(wired.uow, verifier, audit.checkpoint.size)
 
 
-def log_verify(args: argparse.Namespace, *, hub: HubFactory) -> int:
+def log_verify(args: argparse.Namespace, hub: HubFactory) -> int:
     """Recompute the whole log and check its latest checkpoint; exit 1 if anything is wrong."""
     try:
         audit, stored = _remote_audit(args) if args.url else _storage_audit(args, hub)
@@ -100,10 +93,10 @@ def log_verify(args: argparse.Namespace, *, hub: HubFactory) -> int:
     return 0
 
 
-def receipt_verify(args: argparse.Namespace) -> int:
+def receipt_verify(args: argparse.Namespace, _hub: HubFactory) -> int:
     """Verify a citizen's receipt offline against the log's verifier key."""
     try:
-        verifier = Ed25519NoteVerifier.from_verifier_key(args.key)
+        verifier = note_verifier(args.key)
         receipt = ReportReceipt.from_json(Path(args.file).read_bytes())
         verified = verify_report_receipt(receipt, verifier)
     except (TransparencyError, OSError) as error:
@@ -123,24 +116,22 @@ def receipt_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(commands: SubParsers, hub: HubFactory) -> None:
+def register(commands: SubParsers) -> None:
     """Add ``log`` and ``receipt`` to the ``tellonce`` command."""
     log = commands.add_parser("log", help="the transparency log").add_subparsers(required=True)
-    log.add_parser("key", help="print the log's verifier key").set_defaults(
-        handler=partial(log_key, hub=hub)
-    )
+    log.add_parser("key", help="print the log's verifier key").set_defaults(handler=log_key)
     new_key = log.add_parser("new-key", help="make a signing key for a new log")
     new_key.add_argument("origin", help="the log's origin, e.g. tellonce.example.gov.uk/log")
     new_key.set_defaults(handler=log_new_key)
     log.add_parser("integrate", help="sequence pending entries and sign now").set_defaults(
-        handler=partial(log_integrate, hub=hub)
+        handler=log_integrate
     )
     verify = log.add_parser("verify", help="recompute the whole log and check its checkpoint")
     verify.add_argument("--url", help="a remote hub's base URL (default: this hub's storage)")
     verify.add_argument("--key", help="the log's verifier key (default: this hub's, or served)")
     verify.add_argument("--trusted-checkpoint", dest="trusted", metavar="FILE")
     verify.add_argument("--save-checkpoint", metavar="FILE")
-    verify.set_defaults(handler=partial(log_verify, hub=hub))
+    verify.set_defaults(handler=log_verify)
     receipt = commands.add_parser("receipt", help="citizens' receipts").add_subparsers(
         required=True
     )

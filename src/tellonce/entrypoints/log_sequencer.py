@@ -15,7 +15,7 @@ import secrets
 import socket
 
 from tellonce.bootstrap import Hub
-from tellonce.service_layer.transparency import (
+from tellonce.service_layer.transparency.entries import (
     LogIntegrityError,
     integrate_pending,
     publish_checkpoint,

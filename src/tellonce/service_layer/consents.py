@@ -15,17 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tellonce.domain.cloudevents import consent_withdrawn_message_id
+from tellonce.domain.delivery_queue import ABOUT_THE_DATA, QueueKind
 from tellonce.domain.disclosures import DisclosureState, on_consent_withdrawn
 from tellonce.domain.errors import Conflict, NotFound
-from tellonce.service_layer.ports import (
-    CONSENT_WITHDRAWN_KIND,
-    Account,
-    Clock,
-    DisclosureRecord,
-    UnitOfWork,
-    Vault,
-)
-from tellonce.service_layer.transparency import record_consent_withdrawn
+from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
+from tellonce.service_layer.ports.consents import ConsentRecord
+from tellonce.service_layer.ports.deliveries import NewQueuedMessage
+from tellonce.service_layer.ports.disclosures import DisclosureRecord
+from tellonce.service_layer.ports.identity import Account
+from tellonce.service_layer.transparency.entries import record_consent_withdrawn
 
 NOT_GIVEN = "You did not give this consent, so there is nothing to withdraw"
 IN_FLIGHT = (
@@ -64,18 +62,23 @@ def withdraw_consent(
                 record is not None and record.delivered_at is not None,
             )
         state, told = (None, False) if record is None else _stop_or_tell(uow, record, now)
-        uow.consents.withdraw(consent.id, now)
-        agreement = uow.catalogue.agreement(consent.agreement_id, consent.agreement_version)
-        record_consent_withdrawn(
-            uow,
-            vault,
-            person_id=consent.person_id,
-            agreement=agreement,
-            now=now,
-            report_id=consent.report_id,
-        )
+        close_consent(uow, vault, consent, now)
         uow.commit()
     return Withdrawal(consent.id, now, state, told)
+
+
+def close_consent(uow: UnitOfWork, vault: Vault, consent: ConsentRecord, now: datetime) -> None:
+    """Mark a consent withdrawn and log it (the citizen's withdrawal, or erasure's)."""
+    uow.consents.withdraw(consent.id, now)
+    agreement = uow.catalogue.agreement(consent.agreement_id, consent.agreement_version)
+    record_consent_withdrawn(
+        uow,
+        vault,
+        person_id=consent.person_id,
+        agreement=agreement,
+        now=now,
+        report_id=consent.report_id,
+    )
 
 
 def _stop_or_tell(uow: UnitOfWork, record: DisclosureRecord, now: datetime) -> tuple[str, bool]:
@@ -83,8 +86,10 @@ def _stop_or_tell(uow: UnitOfWork, record: DisclosureRecord, now: datetime) -> t
     Returns the disclosure's state and whether the recipient is told."""
     if uow.deliveries.in_flight(record.id, now):
         raise Conflict(IN_FLIGHT)
-    uow.deliveries.drop_pending_pushes([record.id], now, kinds=("disclosure", "overdue"))
-    state = on_consent_withdrawn(DisclosureState(record.state))
+    uow.deliveries.drop_pending_pushes([record.id], now, kinds=ABOUT_THE_DATA)
+    state = on_consent_withdrawn(
+        DisclosureState(record.state), delivered=record.delivered_at is not None
+    )
     if state is DisclosureState.WITHDRAWN:
         uow.disclosures.update(record.id, now, state=state.value, next_chase_at=None)
         uow.log.take_commitments([record.id])  # it will never be delivered
@@ -93,5 +98,6 @@ def _stop_or_tell(uow: UnitOfWork, record: DisclosureRecord, now: datetime) -> t
     endpoint = uow.endpoints.get(record.recipient_id)
     if endpoint is not None and endpoint.url:  # pull recipients find it in the feed
         message_id = consent_withdrawn_message_id(record.id)
-        uow.deliveries.enqueue(message_id, record.id, CONSENT_WITHDRAWN_KIND, now)
+        notice = NewQueuedMessage(message_id, record.id, QueueKind.CONSENT_WITHDRAWN, now)
+        uow.deliveries.enqueue([notice])
     return state.value, True

@@ -12,7 +12,8 @@ from typing import Any
 from tellonce.domain.catalogue import Agreement
 from tellonce.domain.cloudevents import DisclosureFacts, disclosure_event
 from tellonce.domain.events import select_fields
-from tellonce.service_layer.ports import DisclosureRecord, UnitOfWork, Vault
+from tellonce.service_layer.ports import UnitOfWork, Vault
+from tellonce.service_layer.ports.disclosures import DisclosureRecord
 
 
 class EventBuilder:

@@ -11,7 +11,9 @@ from urllib.parse import urlsplit
 
 from tellonce.domain.catalogue import Channel
 from tellonce.domain.errors import FieldProblem, InvalidInput, NotFound
+from tellonce.service_layer.hub_actions import Actor, record_action
 from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
+from tellonce.service_layer.ports.endpoints import DestinationCheck
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the Standard Webhooks prefix, not a secret
 
@@ -37,10 +39,13 @@ def _check_secret(secret: str) -> str:
     return secret
 
 
-def _check_url(url: str) -> str:
+def _check_url(url: str, destinations: DestinationCheck) -> str:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidInput([FieldProblem(("url",), "The endpoint must be an http(s) URL")])
+    refusal = destinations.refusal(url)
+    if refusal is not None:
+        raise InvalidInput([FieldProblem(("url",), f"This endpoint is refused: {refusal}")])
     return url
 
 
@@ -52,10 +57,15 @@ def set_endpoint(
     uow: UnitOfWork,
     vault: Vault,
     clock: Clock,
+    destinations: DestinationCheck,
+    actor: Actor | None = None,
 ) -> EndpointSecret:
     """Point a recipient's pushes at ``url`` with a fresh (or imported) secret, replacing any
-    earlier secrets at once. Whether the URL may be reached is the sender's policy (SSRF)."""
+    earlier secrets at once. The URL is refused now by the sender's own policy (SSRF: loopback,
+    private and cloud-metadata addresses, credentials in the URL, plain http in production),
+    not only when the first push would be made; the sender checks again at every connection."""
     chosen = _check_secret(secret) if secret else new_secret()
+    checked = _check_url(url, destinations)
     now = clock.now()
     with uow:
         if uow.endpoints.get(recipient_id) is None:
@@ -71,35 +81,50 @@ def set_endpoint(
                     )
                 ]
             )
-        uow.endpoints.set(recipient_id, _check_url(url), now)
+        uow.endpoints.set(recipient_id, checked, now)
         uow.endpoints.retire_secrets(recipient_id, now)
         uow.endpoints.add_secret(
             recipient_id, vault.seal_secret(chosen.encode(), recipient_id.encode()), now
         )
+        record_action(uow, actor, "endpoint-set", now, {"recipient": recipient_id})
         uow.commit()
     return EndpointSecret(chosen)
 
 
 def rotate_secret(
-    recipient_id: str, overlap: timedelta, *, uow: UnitOfWork, vault: Vault, clock: Clock
+    recipient_id: str,
+    overlap: timedelta,
+    *,
+    uow: UnitOfWork,
+    vault: Vault,
+    clock: Clock,
+    actor: Actor | None = None,
 ) -> EndpointSecret:
-    """Start a rotation: both the old and the new secret sign until ``overlap`` has passed."""
+    """Start a rotation: both the old and the new secret sign until ``overlap`` has passed.
+
+    A rotation during another's overlap keeps both promises (ADR 0086): secrets already
+    retiring keep their own end (the first rotation's promise is never cut short), and the
+    secret that was current signs for ``overlap`` more, beside the new one."""
     chosen = new_secret()
     now = clock.now()
     with uow:
         endpoint = uow.endpoints.get(recipient_id)
         if endpoint is None or endpoint.url is None:
             raise NotFound(f"Recipient {recipient_id!r} has no push endpoint")
-        uow.endpoints.retire_secrets(recipient_id, now + overlap)
+        uow.endpoints.retire_current_secrets(recipient_id, now + overlap)
         uow.endpoints.add_secret(
             recipient_id, vault.seal_secret(chosen.encode(), recipient_id.encode()), now
         )
+        record_action(uow, actor, "secret-rotated", now, {"recipient": recipient_id})
         uow.commit()
     return EndpointSecret(chosen)
 
 
-def enable_endpoint(recipient_id: str, *, uow: UnitOfWork, clock: Clock) -> int:
-    """Re-enable an endpoint disabled by 410 Gone; its waiting disclosures are sent again."""
+def enable_endpoint(
+    recipient_id: str, *, uow: UnitOfWork, clock: Clock, actor: Actor | None = None
+) -> int:
+    """Re-enable an endpoint disabled by 410 Gone (or by an operator); its waiting disclosures
+    are sent again. With an ``actor``, a hub action in the same transaction."""
     now = clock.now()
     with uow:
         endpoint = uow.endpoints.get(recipient_id)
@@ -107,5 +132,6 @@ def enable_endpoint(recipient_id: str, *, uow: UnitOfWork, clock: Clock) -> int:
             raise NotFound(f"Recipient {recipient_id!r} has no push endpoint")
         uow.endpoints.set_state(recipient_id, "enabled", now)
         released = uow.endpoints.release_disabled(recipient_id, now)
+        record_action(uow, actor, "endpoint-enabled", now, {"recipient": recipient_id})
         uow.commit()
     return released

@@ -17,37 +17,17 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from tellonce.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from tellonce.service_layer.ports.messages import MessageOutbox
+from tellonce.service_layer.ports.notifier import ContactNotifier, Notifier, SentMessage
+from tellonce.service_layer.ports.notifier import (  # bootstrap.py imports it from here
+    MessageInbox as MessageInbox,  # noqa: PLC0414 - an explicit re-export (mypy strict)
+)
 
 log = logging.getLogger(__name__)
-
-
-class Notifier(Protocol):
-    def notify(
-        self,
-        message_id: uuid.UUID,
-        account_id: uuid.UUID,
-        template: str,
-        personalisation: Mapping[str, str],
-    ) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SentMessage:
-    template: str
-    subject: str
-    body: str
-    sent_at: datetime
-
-
-class MessageInbox(Protocol):
-    """Where the portal can read back what was sent (the local outbox; Notify keeps its own)."""
-
-    def messages_for(self, account_id: uuid.UUID) -> list[SentMessage]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +83,53 @@ TEMPLATES: Mapping[str, MessageTemplate] = {
             "((recipient)) ((outcome_summary)).\n\n((next_step))\n\n"
             "Your report reference is ((reference)).",
         ),
+        MessageTemplate(
+            "disclosure-overdue",
+            "((recipient)) has not yet confirmed it received your report ((reference))",
+            "((recipient)) has not yet confirmed that it received your report ((reference)) "
+            "in the time it agreed to. We have reminded them.\n\n"
+            "You do not need to do anything. You can follow every organisation's progress on "
+            "the 'Your reports' page.",
+        ),
+        # The fraud guard (ADR 0088): to the address in the report, and again to the one in
+        # the citizen's earlier report, so someone who did not make the change hears of it.
+        MessageTemplate(
+            "address-change-held",
+            "Your change of address ((reference)) will be sent at ((held_until))",
+            "We have your change of address ((reference)). Nobody is told until "
+            "((held_until)) (UK time).\n\n"
+            "If you did not make this change, sign in and cancel it on the 'Your reports' "
+            "page before then, and nothing will be sent.",
+        ),
+        MessageTemplate(
+            "address-change-cancelled",
+            "Your change of address ((reference)) was cancelled",
+            "Your change of address ((reference)) was cancelled. Nobody was told about it.",
+        ),
+        # To a recipient's contact address from the catalogue, not to a citizen: ids only.
+        MessageTemplate(
+            "recipient-overdue",
+            "Reminder ((reminder)): disclosure ((disclosure_id)) is not acknowledged",
+            "You have not acknowledged a disclosure that the tellonce hub made available to "
+            "you. Its acknowledgement deadline was ((acknowledge_by)).\n\n"
+            "Disclosure id: ((disclosure_id))\n\n"
+            "Collect it from your feed (((feed_url))?state=unacknowledged) if you do not have "
+            "it, then acknowledge it: POST ((acknowledge_url)). This is reminder "
+            "((reminder)); acknowledging stops the reminders.",
+        ),
     )
 }
+# Templates addressed to recipients' contacts rather than citizens.
+RECIPIENT_TEMPLATES = frozenset({"recipient-overdue"})
 
 
 class UnknownTemplate(ValueError):
     """A message template that does not exist, or personalisation that does not fit it."""
+
+
+class NoEmailAddress(LookupError):
+    """The citizen gave no email address: the message cannot be emailed, only shown in the
+    portal. Not a failure to retry: settled as ``no-email`` at once."""
 
 
 def render_message(template: str, personalisation: Mapping[str, str]) -> tuple[str, str]:
@@ -136,6 +157,11 @@ def acknowledged_personalisation(reference: str, recipient: str) -> dict[str, st
     return {"reference": reference, "recipient": recipient}
 
 
+def overdue_personalisation(reference: str, recipient: str) -> dict[str, str]:
+    """For ``disclosure-overdue``: the citizen is told a recipient has been reminded."""
+    return {"reference": reference, "recipient": recipient}
+
+
 def outcome_personalisation(reference: str, recipient: str, outcome: str) -> dict[str, str]:
     """Personalisation for ``disclosure-outcome``. A recipient's free-text reason is left out
     on purpose: it may hold personal details; the tracking page shows it after sign-in."""
@@ -150,6 +176,26 @@ def outcome_personalisation(reference: str, recipient: str, outcome: str) -> dic
 def messages_for_account(account_id: uuid.UUID, *, inbox: MessageInbox) -> list[SentMessage]:
     """The messages sent to a citizen, newest first."""
     return sorted(inbox.messages_for(account_id), key=lambda m: m.sent_at, reverse=True)
+
+
+class RecordedMessages:
+    """The portal's inbox when messages go by email (GOV.UK Notify keeps no copy we can read):
+    the outbox's own record of each message that was settled, emailed or not."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+
+    def messages_for(self, account_id: uuid.UUID) -> list[SentMessage]:
+        with self._uow_factory() as uow:
+            settled = uow.messages.settled_for(account_id)
+        found = []
+        for message in settled:
+            try:
+                subject, body = render_message(message.template, message.personalisation)
+            except UnknownTemplate:  # a template since retired: nothing sensible to show
+                continue
+            found.append(SentMessage(message.template, subject, body, message.sent_at))
+        return found
 
 
 def queue_message(
@@ -174,6 +220,28 @@ def message_retry_delay(attempts: int) -> timedelta:
     return min(delay, timedelta(hours=1))
 
 
+@dataclass
+class _Settlement:
+    """What became of one claimed batch of messages, settled in one transaction after."""
+
+    clock: Clock
+    sent: list[uuid.UUID] = field(default_factory=list)
+    retry: list[tuple[uuid.UUID, datetime]] = field(default_factory=list)
+    failed: list[uuid.UUID] = field(default_factory=list)
+    no_email: list[uuid.UUID] = field(default_factory=list)
+
+    def not_sent(self, what: str, message_id: uuid.UUID, attempts: int, error: Exception) -> None:
+        """The service may be down: try again later, until the attempts run out."""
+        log.warning("%s %s not sent (%s)", what, message_id, type(error).__name__)
+        if attempts + 1 >= MAX_MESSAGE_ATTEMPTS:
+            self.failed.append(message_id)
+        else:
+            self.retry.append((message_id, self.clock.now() + message_retry_delay(attempts + 1)))
+
+    def settle(self, outbox: MessageOutbox, owner: str) -> None:
+        outbox.settle(owner, self.clock.now(), self.sent, self.retry, self.failed, self.no_email)
+
+
 def send_due_messages(
     uow_factory: UnitOfWorkFactory, notifier: Notifier, clock: Clock, owner: str, limit: int = 50
 ) -> int:
@@ -184,27 +252,76 @@ def send_due_messages(
         uow.commit()
     if not claimed:
         return 0
-    sent: list[uuid.UUID] = []
-    retry: list[tuple[uuid.UUID, datetime]] = []
-    failed: list[uuid.UUID] = []
+    done = _Settlement(clock)
     for message in claimed:
         try:
             notifier.notify(
                 message.id, message.account_id, message.template, message.personalisation
             )
+        except NoEmailAddress:  # shown in the portal only; trying again would not help
+            log.info("message %s has no email address: shown in the portal only", message.id)
+            done.no_email.append(message.id)
         except UnknownTemplate:  # cannot succeed later either
             log.error("message %s has an unknown template: given up", message.id)
-            failed.append(message.id)
-        except Exception as error:  # the service may be down: try again later
-            attempts = message.attempts + 1
-            log.warning("message %s not sent (%s)", message.id, type(error).__name__)
-            if attempts >= MAX_MESSAGE_ATTEMPTS:
-                failed.append(message.id)
-            else:
-                retry.append((message.id, clock.now() + message_retry_delay(attempts)))
+            done.failed.append(message.id)
+        except Exception as error:  # any failure of the service: tried again later
+            done.not_sent("message", message.id, message.attempts, error)
         else:
-            sent.append(message.id)
+            done.sent.append(message.id)
     with uow_factory() as uow:
-        uow.messages.settle(owner, clock.now(), sent, retry, failed)
+        done.settle(uow.messages, owner)
+        uow.commit()
+    return len(claimed)
+
+
+def queue_contact_message(
+    uow: UnitOfWork,
+    recipient_id: str,
+    template: str,
+    personalisation: Mapping[str, str],
+    now: datetime,
+) -> None:
+    """Queue a message to a recipient's contact in the caller's transaction."""
+    render_message(template, personalisation)
+    uow.recipient_messages.add(uuid.uuid4(), recipient_id, template, personalisation, now)
+
+
+def send_due_contact_messages(
+    uow_factory: UnitOfWorkFactory,
+    notifier: ContactNotifier,
+    clock: Clock,
+    owner: str,
+    limit: int = 50,
+) -> int:
+    """Send one batch of due messages to recipients' contacts; returns how many were claimed.
+    Retried like citizens' messages, and re-sent after a crash only with the same id."""
+    now = clock.now()
+    with uow_factory() as uow:
+        claimed = uow.recipient_messages.claim(now, owner, now + MESSAGE_LEASE, limit)
+        uow.commit()
+    if not claimed:
+        return 0
+    done = _Settlement(clock)
+    for message in claimed:
+        if message.email is None:  # the catalogue no longer gives a contact
+            done.no_email.append(message.id)
+            continue
+        try:
+            notifier.notify_contact(
+                message.id,
+                message.recipient_id,
+                message.email,
+                message.template,
+                message.personalisation,
+            )
+        except UnknownTemplate:
+            log.error("contact message %s has an unknown template: given up", message.id)
+            done.failed.append(message.id)
+        except Exception as error:  # any failure of the service: tried again later
+            done.not_sent("contact message", message.id, message.attempts, error)
+        else:
+            done.sent.append(message.id)
+    with uow_factory() as uow:
+        done.settle(uow.recipient_messages, owner)
         uow.commit()
     return len(claimed)

@@ -17,10 +17,11 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
+from tellonce.domain.errors import InvalidInput
 from tellonce.domain.events import UnknownEventType, parse_payload
-from tellonce.service_layer.ports import Account, Clock, SealedDataError, UnitOfWork, Vault
+from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
+from tellonce.service_layer.ports.identity import Account
+from tellonce.service_layer.ports.vault import SealedDataError
 
 # Sliding: every save pushes expiry back. Long enough to fetch a certificate from a drawer,
 # short enough that a shared computer does not keep someone's answers overnight.
@@ -119,11 +120,8 @@ def answer_problems(
         parse_payload(event_type, payload, today=clock.now().astimezone(UK).date())
     except UnknownEventType as error:
         return [AnswerProblem(("event_type",), "unknown_event_type", str(error))]
-    except ValidationError as error:
-        return [
-            AnswerProblem(tuple(e["loc"]), e["type"], str(e["msg"]).removeprefix("Value error, "))
-            for e in error.errors(include_url=False, include_input=False)
-        ]
+    except InvalidInput as error:
+        return [AnswerProblem(p.location, p.code, p.message) for p in error.problems]
     return []
 
 
@@ -134,7 +132,7 @@ def normalised_answers(
     None if they do not yet make a valid report."""
     try:
         model = parse_payload(event_type, payload, today=clock.now().astimezone(UK).date())
-    except (UnknownEventType, ValidationError):
+    except (UnknownEventType, InvalidInput):
         return None
     return model.model_dump(mode="json", exclude_none=True)
 

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-
-from tellonce.domain.catalogue import Channel
-from tellonce.domain.disclosures import INITIAL_STATE
+from tellonce.domain.catalogue import Catalogue, Channel
+from tellonce.domain.deadlines import acknowledgement_due
+from tellonce.domain.delivery_queue import QueueKind
+from tellonce.domain.disclosures import INITIAL_STATE, DisclosureState
 from tellonce.domain.errors import (
     Conflict,
     FieldProblem,
@@ -24,23 +26,34 @@ from tellonce.domain.errors import (
 )
 from tellonce.domain.events import UnknownEventType, parse_payload
 from tellonce.domain.references import new_reference, normalise_reference
-from tellonce.domain.routing import PREVIEW_VERSION, RoutingPlan, plan_routes
-from tellonce.service_layer.ports import (
-    Account,
-    Clock,
+from tellonce.domain.rights import RightKind, stops
+from tellonce.domain.routing import PREVIEW_VERSION, Route, RoutingPlan, plan_routes
+from tellonce.service_layer.acknowledgement import reason_context
+from tellonce.service_layer.notifications import queue_message
+from tellonce.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory, Vault
+from tellonce.service_layer.ports.deliveries import NewQueuedMessage
+from tellonce.service_layer.ports.identity import Account
+from tellonce.service_layer.ports.reports import (
+    DisclosureView,
     NewConsentRecord,
     NewDisclosure,
     NewReport,
     ReportView,
-    UnitOfWork,
-    UnitOfWorkFactory,
-    Vault,
 )
-from tellonce.service_layer.transparency import record_report_entries
+from tellonce.service_layer.ports.vault import PersonKey
+from tellonce.service_layer.registrations import authority_for, use_authority
+from tellonce.service_layer.transparency.entries import (
+    ReportEntries,
+    prepare_report_entries,
+    write_report_entries,
+)
 
 # "Not in the future" is judged by the date in the UK, not in UTC: just after midnight in
 # British Summer Time, UTC still says yesterday.
 UK = ZoneInfo("Europe/London")
+
+# The fraud guard (ADR 0088): these reports are held for a cooling-off before anything leaves.
+COOLED_OFF_EVENTS = frozenset({"change-of-address"})
 
 # Reports about someone other than the reporter: the subject is a new person with their own key.
 _SUBJECT_IS_SOMEONE_ELSE = frozenset({"birth", "death"})
@@ -93,48 +106,332 @@ def submit_report(
     vault: Vault,
     clock: Clock,
     idempotency: IdempotencyRequest | None = None,
+    read_uow_factory: UnitOfWorkFactory | None = None,
+    cooling_off: timedelta = timedelta(0),
 ) -> SubmittedReport:
     """Accept a report: the report, sealed payload, disclosures, outbox rows and consent
-    records are written in one transaction, or not at all."""
+    records are written in one transaction, or not at all. ``read_uow_factory`` (default:
+    ``uow_factory``) opens the read-only unit of work the plan is made in. A change of
+    address is held for ``cooling_off`` (the fraud guard, ADR 0088): nothing leaves before
+    it ends, the citizen is told, and may cancel it meanwhile (``cancel_report``)."""
     draft = submission.draft
     payload = _validated_payload(draft, clock)
     if idempotency is not None:
         replay = _claim_key(idempotency, _request_digest(submission), uow_factory, clock)
         if replay is not None:
-            view = _view_or_fail(replay, account, uow_factory)
+            view = report_status(replay, account=account, uow=uow_factory(), vault=vault)
             return SubmittedReport(view, replayed=True)
-    try:
-        with uow_factory() as uow:
-            plan = plan_routes(draft.event_type, payload, draft.answers, uow.catalogue.current())
+    with _key_freed_on_failure(uow_factory, idempotency):
+        # Everything that needs no writing first, in a read-only unit of work (on SQLite it
+        # waits for no writer): the catalogue, the plan, the reporter's key; then the sealed
+        # payload, the rows and the log entries, outside any transaction.
+        with (read_uow_factory or uow_factory)() as uow:
+            catalogue = uow.catalogue.current()
+            plan = plan_routes(draft.event_type, payload, draft.answers, catalogue)
             _check_plan(plan, submission)
-            reference = _write_report(uow, submission, plan, payload, account, vault, clock)
+            reporter_key = uow.people.key_for(account.person_id)
+            flags = _active_flags(uow, account)
+
+        def key_of(person_id: uuid.UUID) -> PersonKey:
+            if person_id != account.person_id:
+                raise LookupError(person_id)  # never: a report names its subject and reporter
+            return reporter_key
+
+        prepared = _prepare_report(
+            submission,
+            plan,
+            payload,
+            account,
+            vault,
+            clock,
+            key_of,
+            flags=flags,
+            cooling_off=cooling_off,
+        )
+        with uow_factory() as uow:
+            # A death or a birth needs a registrar's reference whose details match, used up in
+            # this transaction (ADR 0087).
+            now = clock.now()
+            authority = authority_for(draft.event_type, payload, uow=uow, vault=vault, now=now)
+            current = uow.catalogue.current()
+            changed = current is not catalogue and current != catalogue
+            if changed or _active_flags(uow, account) != flags:  # changed meanwhile: again
+                plan = plan_routes(draft.event_type, payload, draft.answers, current)
+                _check_plan(plan, submission)
+                view = _write_report(
+                    uow,
+                    submission,
+                    plan,
+                    payload,
+                    account,
+                    vault,
+                    clock,
+                    cooling_off=cooling_off,
+                )
+            else:
+                view = _write_prepared(uow, prepared)
+            if authority is not None:
+                use_authority(authority, view.id, uow=uow, now=now)
             if idempotency is not None:
-                uow.idempotency.complete(idempotency.caller, idempotency.key, reference)
+                uow.idempotency.complete(idempotency.caller, idempotency.key, view.reference)
             uow.commit()
+    # Built from what was just written, not read back: a report's status right after it was
+    # written is known (issue 12: the read-back was 9 % of intake).
+    return SubmittedReport(view, replayed=False)
+
+
+# What a register office registers, and so what the registrars' bulk intake takes.
+REGISTERED_EVENTS = frozenset({"birth", "death", "marriage"})
+BULK_LIMIT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BulkItemResult:
+    """One report of a bulk submission: written (``report``), or refused (``problems``, each
+    located from the request's root, e.g. ``reports/3/payload/child/date_of_birth``)."""
+
+    index: int
+    report: ReportView | None
+    problems: tuple[FieldProblem, ...] = ()
+
+
+def submit_registered_reports(
+    drafts: Sequence[ReportDraft],
+    *,
+    account: Account,
+    uow_factory: UnitOfWorkFactory,
+    vault: Vault,
+    clock: Clock,
+    idempotency: IdempotencyRequest | None = None,
+) -> BulkSubmission:
+    """Registrars' bulk intake (ADR 0071): up to ``BULK_LIMIT`` registered births, deaths and
+    marriages from a register office's system. Each report is all or nothing: one that fails
+    validation or routing is refused with its problems and the others are written. Every
+    report's subject is a new person with their own key (the registrar is never the
+    subject); only recipients entitled by law are told, and no consent record is written (no
+    citizen was asked). The written reports commit together in one transaction: a crash
+    leaves none of them, and nothing is ever half-written.
+
+    With ``idempotency``, a repeat of the same request (same key, same reports) writes nothing
+    and answers with the same per-item results: the written reports as they stand now, the
+    refused ones refused again; the same key with other reports is refused (422), and while
+    the first is still being written, 409."""
+    if len(drafts) > BULK_LIMIT:
+        raise InvalidInput([FieldProblem(("reports",), f"Send at most {BULK_LIMIT} reports")])
+    if idempotency is not None:
+        digest = _bulk_digest(drafts)
+        replay = _claim_key(idempotency, digest, uow_factory, clock)
+        if replay is not None:
+            return BulkSubmission(
+                _replayed_bulk(drafts, idempotency, account, uow_factory, vault, clock),
+                replayed=True,
+            )
+    with _key_freed_on_failure(uow_factory, idempotency):
+        # Validation needs no database: done before the transaction, which then only routes
+        # and writes.
+        results, payloads = _validate_bulk(drafts, clock)
+        with uow_factory() as uow:
+            valid = _route_bulk(drafts, payloads, uow.catalogue.current(), results)
+            for index, (plan, payload) in valid.items():
+                draft = drafts[index]
+                submission = ReportSubmission(draft, {}, plan.digest(), "registrar")
+                view = _write_report(
+                    uow, submission, plan, payload, account, vault, clock, registrar=True
+                )
+                results[index] = BulkItemResult(index, view)
+            if idempotency is not None:
+                now = clock.now()
+                written = {
+                    str(r.index): r.report.reference
+                    for r in results
+                    if r is not None and r.report is not None
+                }
+                uow.idempotency.record_items(
+                    _bulk_items_caller(idempotency),
+                    written,
+                    digest,
+                    now,
+                    now + idempotency.ttl,
+                )
+                uow.idempotency.complete(idempotency.caller, idempotency.key, _BULK_MARK)
+            uow.commit()
+    return BulkSubmission([r for r in results if r is not None], replayed=False)
+
+
+@dataclass(frozen=True, slots=True)
+class BulkSubmission:
+    results: list[BulkItemResult]
+    replayed: bool
+
+
+# The completed bulk request's own idempotency row names no single report: its items' rows do.
+_BULK_MARK = "bulk"
+
+
+@contextmanager
+def _key_freed_on_failure(
+    uow_factory: UnitOfWorkFactory, idempotency: IdempotencyRequest | None
+) -> Iterator[None]:
+    """A submission that fails frees its Idempotency-Key, so the client may try again."""
+    try:
+        yield
     except BaseException:
         if idempotency is not None:
             with uow_factory() as uow:
                 uow.idempotency.release(idempotency.caller, idempotency.key)
                 uow.commit()
         raise
-    return SubmittedReport(_view_or_fail(reference, account, uow_factory), replayed=False)
 
 
-def report_status(reference: str, *, account: Account, uow: UnitOfWork) -> ReportView:
+def _bulk_items_caller(idempotency: IdempotencyRequest) -> str:
+    """Where a bulk request's items are kept: one row each, keyed by index (fits 64 chars)."""
+    scope = hashlib.sha256(f"{idempotency.caller}\n{idempotency.key}".encode()).hexdigest()
+    return f"bulk:{scope[:48]}"
+
+
+def _bulk_digest(drafts: Sequence[ReportDraft]) -> str:
+    body = [
+        {"event_type": d.event_type, "payload": d.payload, "answers": d.answers} for d in drafts
+    ]
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _validate_bulk(
+    drafts: Sequence[ReportDraft], clock: Clock
+) -> tuple[list[BulkItemResult | None], dict[int, dict[str, Any]]]:
+    """Each draft refused with its problems, or its validated payload."""
+    results: list[BulkItemResult | None] = [None] * len(drafts)
+    payloads: dict[int, dict[str, Any]] = {}
+    for index, draft in enumerate(drafts):
+        try:
+            if draft.event_type not in REGISTERED_EVENTS:
+                raise InvalidInput(
+                    [
+                        FieldProblem(
+                            ("event_type",),
+                            "Registrars report births, deaths and marriages only",
+                        )
+                    ]
+                )
+            payloads[index] = _validated_payload(draft, clock)
+        except InvalidInput as error:
+            results[index] = _refused(index, error)
+    return results, payloads
+
+
+def _route_bulk(
+    drafts: Sequence[ReportDraft],
+    payloads: Mapping[int, dict[str, Any]],
+    catalogue: Catalogue,
+    results: list[BulkItemResult | None],
+) -> dict[int, tuple[RoutingPlan, dict[str, Any]]]:
+    """Each valid draft's plan; one with unanswered questions is refused in ``results``."""
+    by_law_questions = {
+        q.id for a in catalogue.agreements if not a.consent_required for q in a.questions
+    }
+    valid: dict[int, tuple[RoutingPlan, dict[str, Any]]] = {}
+    for index, payload in payloads.items():
+        draft = drafts[index]
+        plan = plan_routes(draft.event_type, payload, draft.answers, catalogue)
+        # Only the questions of agreements entitled by law need answers: no consent-based
+        # recipient is told of a registered event.
+        unanswered = [q for q in plan.unanswered if q.id in by_law_questions]
+        if unanswered:
+            problems = [
+                FieldProblem(("answers", q.id), f"Answer the question: {q.text}")
+                for q in unanswered
+            ]
+            results[index] = _refused(index, InvalidInput(problems))
+            continue
+        valid[index] = (plan, payload)
+    return valid
+
+
+def _replayed_bulk(
+    drafts: Sequence[ReportDraft],
+    idempotency: IdempotencyRequest,
+    account: Account,
+    uow_factory: UnitOfWorkFactory,
+    vault: Vault,
+    clock: Clock,
+) -> list[BulkItemResult]:
+    """The first answer again: each written report as it stands now, each refused one with
+    its problems (validation and routing again, which write nothing)."""
+    refused, payloads = _validate_bulk(drafts, clock)
+    with uow_factory() as uow:
+        written = uow.idempotency.items(_bulk_items_caller(idempotency))
+        _route_bulk(drafts, payloads, uow.catalogue.current(), refused)
+    results = []
+    for index in range(len(drafts)):
+        reference = written.get(str(index))
+        if reference is not None:
+            view = report_status(reference, account=account, uow=uow_factory(), vault=vault)
+            results.append(BulkItemResult(index, view))
+            continue
+        first = refused[index]
+        problems = (
+            first.problems
+            if first is not None
+            else (
+                FieldProblem(
+                    ("reports", index),
+                    "This report was refused when this Idempotency-Key was first used",
+                ),
+            )
+        )
+        results.append(BulkItemResult(index, None, problems))
+    return results
+
+
+def _refused(index: int, error: InvalidInput) -> BulkItemResult:
+    return BulkItemResult(
+        index,
+        None,
+        tuple(
+            FieldProblem(("reports", index, *p.location), p.message, p.code) for p in error.problems
+        ),
+    )
+
+
+def report_status(reference: str, *, account: Account, uow: UnitOfWork, vault: Vault) -> ReportView:
     """A report and every disclosure with its state and timestamps, for its reporter only."""
     normalised = normalise_reference(reference)
     with uow:
         view = uow.reports.view(normalised, account.id) if normalised else None
-    if view is None:
-        raise NotFound("There is no report with that reference")
-    return view
+        if view is None:
+            raise NotFound("There is no report with that reference")
+        return _with_reasons(view, uow, vault)
 
 
 def reports_for_account(
-    *, account: Account, uow: UnitOfWork, limit: int = 50, offset: int = 0
+    *, account: Account, uow: UnitOfWork, vault: Vault, limit: int = 50, offset: int = 0
 ) -> list[ReportView]:
     with uow:
-        return uow.reports.for_account(account.id, limit, offset)
+        views = uow.reports.for_account(account.id, limit, offset)
+        return [_with_reasons(view, uow, vault) for view in views]
+
+
+def _with_reasons(view: ReportView, uow: UnitOfWork, vault: Vault) -> ReportView:
+    """Recipients' reasons opened for the reader (sealed at rest, ADR 0086)."""
+    sealed = [d for d in view.disclosures if d.sealed_outcome_reason is not None]
+    if not sealed or view.subject_person_id is None:
+        return view
+    key = uow.people.key_for(view.subject_person_id)
+    opened = {
+        d.id: vault.open(key, d.sealed_outcome_reason, reason_context(d.id)).decode()
+        for d in sealed
+        if d.sealed_outcome_reason is not None
+    }
+    return dataclasses.replace(
+        view,
+        disclosures=tuple(
+            dataclasses.replace(d, outcome_reason=opened[d.id], sealed_outcome_reason=None)
+            if d.id in opened
+            else d
+            for d in view.disclosures
+        ),
+    )
 
 
 # --- steps ------------------------------------------------------------------------------------
@@ -147,19 +444,11 @@ def _validated_payload(draft: ReportDraft, clock: Clock) -> dict[str, Any]:
         )
     except UnknownEventType as error:
         raise InvalidInput([FieldProblem(("event_type",), str(error))]) from error
-    except ValidationError as error:
+    except InvalidInput as error:
         raise InvalidInput(
-            [
-                FieldProblem(("payload", *e["loc"]), _plain_message(e["msg"]))
-                for e in error.errors(include_url=False, include_input=False)
-            ]
+            [FieldProblem(("payload", *p.location), p.message, p.code) for p in error.problems]
         ) from error
     return model.model_dump(mode="json", exclude_none=True)
-
-
-def _plain_message(message: str) -> str:
-    # pydantic prefixes messages from our validators with "Value error, ".
-    return message.removeprefix("Value error, ")
 
 
 def _check_plan(plan: RoutingPlan, submission: ReportSubmission) -> None:
@@ -180,34 +469,56 @@ def _check_plan(plan: RoutingPlan, submission: ReportSubmission) -> None:
         )
 
 
-def _write_report(
-    uow: UnitOfWork,
+@dataclass(frozen=True, slots=True)
+class _PreparedReport:
+    """Everything a report writes that needs no database: made before its transaction, so
+    the transaction (on SQLite, the writer lock) is held only for the statements."""
+
+    report: NewReport
+    new_subject: PersonKey | None  # a new person's key (births, deaths, registrars), to add
+    told: list[Route]
+    held: frozenset[str]  # agreements whose disclosures a restriction or objection holds
+    flags: frozenset[RightKind]  # the reporter's restriction and objection, as prepared
+    disclosures: list[NewDisclosure]  # sequences are taken in the transaction
+    consents: list[NewConsentRecord]
+    entries: ReportEntries
+
+
+def _prepare_report(
     submission: ReportSubmission,
     plan: RoutingPlan,
     payload: dict[str, Any],
     account: Account,
     vault: Vault,
     clock: Clock,
-) -> str:
+    key_of: Callable[[uuid.UUID], PersonKey],
+    *,
+    flags: frozenset[RightKind] = frozenset(),
+    registrar: bool = False,
+    cooling_off: timedelta = timedelta(0),
+) -> _PreparedReport:
     now = clock.now()
     draft = submission.draft
+    held_until = None
+    if draft.event_type in COOLED_OFF_EVENTS and cooling_off > timedelta(0) and not registrar:
+        held_until = now + cooling_off
+    available = held_until or now  # when the recipients can have it
     subject_id = account.person_id
-    if draft.event_type in _SUBJECT_IS_SOMEONE_ELSE:
+    new_subject = None
+    if registrar or draft.event_type in _SUBJECT_IS_SOMEONE_ELSE:
         subject_id = uuid.uuid4()
-        subject_key = vault.new_person_key()
-        uow.people.add(subject_id, subject_key, now)
+        subject_key = new_subject = vault.new_person_key()
     else:
-        subject_key = uow.people.key_for(subject_id)
+        subject_key = key_of(subject_id)
     report_id = uuid.uuid4()
     sealed = vault.seal(
         subject_key,
         json.dumps({"payload": payload, "answers": dict(draft.answers)}).encode(),
         report_id.bytes,
     )
-    reference = _unused_reference(uow)
     report = NewReport(
         id=report_id,
-        reference=reference,
+        reference=new_reference(),  # checked against those taken in the transaction
         account_id=account.id,
         subject_person_id=subject_id,
         event_type=draft.event_type,
@@ -216,13 +527,23 @@ def _write_report(
         preview_digest=plan.digest(),
         channel=submission.method,
         submitted_at=now,
+        reporter_role=payload["reporter"]["role"],
+        held_until=held_until,
     )
     told = [
         route
         for route in plan.routes
         if not route.agreement.consent_required or submission.consents.get(route.agreement.id)
     ]
-    sequences = uow.people.next_sequences(subject_id, [r.recipient.id for r in told])
+    # Restriction and objection hold disclosures under the bases they stop (docs/rights.md).
+    held = frozenset(
+        r.agreement.id for r in told if stops(flags, r.agreement.lawful_basis.article_6)
+    )
+    deadlines: dict[object, datetime] = {}
+    for route in told:  # one per agreement's terms: the same "now" for every disclosure
+        terms = route.agreement.acknowledgement
+        if terms not in deadlines:
+            deadlines[terms] = acknowledgement_due(available, terms)
     disclosures = [
         NewDisclosure(
             id=uuid.uuid4(),
@@ -232,13 +553,17 @@ def _write_report(
             agreement_version=route.agreement.version,
             basis=route.basis.value,
             fields=route.fields,
-            state=INITIAL_STATE.value,
+            state=DisclosureState.HELD.value if route.agreement.id in held else INITIAL_STATE.value,
             created_at=now,
             person_id=subject_id,
-            sequence=sequence,
-            push=route.recipient.channel is not Channel.PULL,
+            sequence=0,
+            # The recipient's clock starts now, when it can have the disclosure (queued to push,
+            # or in its feed): one that never collects it, or cannot be reached, is chased too.
+            acknowledge_by=None
+            if route.agreement.id in held
+            else deadlines[route.agreement.acknowledgement],
         )
-        for route, sequence in zip(told, sequences, strict=True)
+        for route in told
     ]
     consents = [
         NewConsentRecord(
@@ -257,19 +582,141 @@ def _write_report(
             recorded_at=now,
         )
         for route in plan.by_consent
+        if not registrar  # nobody was asked: no consent to record, and none is used
     ]
-    uow.reports.add(report, disclosures, consents)
-    record_report_entries(
-        uow, vault, report, disclosures, consents, plan, person_keys={subject_id: subject_key}
+
+    def keys(person_id: uuid.UUID) -> PersonKey:
+        return subject_key if person_id == subject_id else key_of(person_id)
+
+    entries = prepare_report_entries(vault, report, disclosures, consents, plan, keys)
+    return _PreparedReport(report, new_subject, told, held, flags, disclosures, consents, entries)
+
+
+def _write_prepared(uow: UnitOfWork, prepared: _PreparedReport) -> ReportView:
+    report = prepared.report
+    subject_id = report.subject_person_id
+    if prepared.new_subject is not None:
+        uow.people.add(subject_id, prepared.new_subject, report.submitted_at)
+    if report.held_until is not None:
+        earlier = uow.reports.for_account(report.account_id, 1, 0)  # before this one is added
+    while uow.reports.reference_taken(report.reference):
+        report = dataclasses.replace(report, reference=new_reference())
+    told, held = prepared.told, prepared.held
+    sequences = uow.people.next_sequences(subject_id, [r.recipient.id for r in told])
+    disclosures = [
+        dataclasses.replace(d, sequence=sequence)
+        for d, sequence in zip(prepared.disclosures, sequences, strict=True)
+    ]
+    uow.reports.add(report, disclosures, prepared.consents)
+    # The outbox: push recipients' messages commit with the report, or not at all.
+    uow.deliveries.enqueue(
+        [
+            # Held for its cooling-off: not due before the end (ADR 0088).
+            NewQueuedMessage(
+                str(d.id), d.id, QueueKind.DISCLOSURE, report.held_until or d.created_at
+            )
+            for d, route in zip(disclosures, told, strict=True)
+            if route.recipient.channel is not Channel.PULL and route.agreement.id not in held
+        ]
     )
-    return reference
+    write_report_entries(uow, prepared.entries)
+    if report.held_until is not None:
+        _tell_of_hold(uow, report, report.held_until, earlier[0].reference if earlier else None)
+    pushed = uow.reports.pushed([d.recipient_id for d in disclosures])
+    return written_view(report, disclosures, [r.recipient.name for r in told], pushed)
 
 
-def _unused_reference(uow: UnitOfWork) -> str:
-    while True:
-        reference = new_reference()
-        if not uow.reports.reference_taken(reference):
-            return reference
+def _write_report(
+    uow: UnitOfWork,
+    submission: ReportSubmission,
+    plan: RoutingPlan,
+    payload: dict[str, Any],
+    account: Account,
+    vault: Vault,
+    clock: Clock,
+    *,
+    registrar: bool = False,
+    cooling_off: timedelta = timedelta(0),
+) -> ReportView:
+    # A registrar reports for a new person: the registrar's own flags stop nothing of theirs.
+    flags = frozenset() if registrar else _active_flags(uow, account)
+    prepared = _prepare_report(
+        submission,
+        plan,
+        payload,
+        account,
+        vault,
+        clock,
+        uow.people.key_for,
+        flags=flags,
+        registrar=registrar,
+        cooling_off=cooling_off,
+    )
+    return _write_prepared(uow, prepared)
+
+
+def _tell_of_hold(
+    uow: UnitOfWork, report: NewReport, held_until: datetime, earlier: str | None
+) -> None:
+    """The fraud guard's messages: to the address given in the report (or failing that the
+    newest on record) and to the address in the citizen's previous report, if any."""
+    local = held_until.astimezone(UK)
+    when = f"{local:%H:%M} on {local.day} {local:%B %Y}"
+    message = {"reference": report.reference, "held_until": when}
+    queue_message(uow, report.account_id, "address-change-held", message, report.submitted_at)
+    if earlier is not None:
+        to_earlier = {**message, "contact_reference": earlier}
+        queue_message(
+            uow, report.account_id, "address-change-held", to_earlier, report.submitted_at
+        )
+
+
+def _active_flags(uow: UnitOfWork, account: Account) -> frozenset[RightKind]:
+    """The restriction and objection in force for the reporter's account (docs/rights.md)."""
+    return frozenset(RightKind(flag) for flag in uow.rights.active_flags(account.id))
+
+
+def written_view(
+    report: NewReport,
+    disclosures: Sequence[NewDisclosure],
+    recipient_names: Sequence[str],
+    pushed: frozenset[str],
+) -> ReportView:
+    """The view of a report as it was just written: what ``report_status`` would read back."""
+    views = [
+        DisclosureView(
+            id=d.id,
+            recipient_id=d.recipient_id,
+            recipient_name=name,
+            agreement_id=d.agreement_id,
+            agreement_version=d.agreement_version,
+            basis=d.basis,
+            fields=tuple(d.fields),
+            state=d.state,
+            created_at=d.created_at,
+            updated_at=d.created_at,
+            delivered_at=None,
+            acknowledged_at=None,
+            outcome=None,
+            outcome_reason=None,
+            outcome_at=None,
+            acknowledge_by=d.acknowledge_by,
+            pushed=d.recipient_id in pushed,
+        )
+        for d, name in zip(disclosures, recipient_names, strict=True)
+    ]
+    views.sort(key=lambda v: (v.recipient_name, v.agreement_id))
+    return ReportView(
+        id=report.id,
+        reference=report.reference,
+        event_type=report.event_type,
+        schema_version=report.schema_version,
+        submitted_at=report.submitted_at,
+        disclosures=tuple(views),
+        subject_person_id=report.subject_person_id,
+        reporter_role=report.reporter_role,
+        held_until=report.held_until,
+    )
 
 
 def _request_digest(submission: ReportSubmission) -> str:
@@ -306,7 +753,3 @@ def _claim_key(
     if claim.status == "in-progress":
         raise Conflict("A request with this Idempotency-Key is still being processed")
     return claim.report_reference if claim.status == "replay" else None
-
-
-def _view_or_fail(reference: str, account: Account, uow_factory: UnitOfWorkFactory) -> ReportView:
-    return report_status(reference, account=account, uow=uow_factory())

@@ -15,8 +15,8 @@ from tellonce.entrypoints.portal.domain_messages import CHANGE_OF_ADDRESS_MESSAG
 from tellonce.entrypoints.portal.forms import build_payload, concerns
 from tellonce.entrypoints.portal.journeys import JOURNEYS
 from tellonce.service_layer.portal_drafts import answer_problems
-from tests.conftest import CATALOGUE_DIR
 from tests.fakes import FakeClock
+from tests.support.paths import CATALOGUE_DIR
 
 DOMAIN = Path(__file__).resolve().parents[3] / "src" / "tellonce" / "domain"
 
@@ -44,7 +44,7 @@ def test_every_question_writes_a_real_field_and_has_a_unique_url(event_type: str
 def test_blank_answers_to_every_page_leave_nothing_a_page_cannot_show(event_type: str) -> None:
     """With every page left blank, each problem the domain reports belongs to some page."""
     journey = JOURNEYS[event_type]
-    pages = {q.slug: {} for q in journey.questions}
+    pages: dict[str, dict[str, str]] = {q.slug: {} for q in journey.questions}
     payload = build_payload(journey.applicable(pages), pages)
     problems = answer_problems(event_type, payload, clock=FakeClock())
     owned = [q.path for q in journey.applicable(pages) if q.path is not None]

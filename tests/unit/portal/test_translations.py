@@ -1,5 +1,6 @@
-"""Translations: English is complete, Welsh covers the start page and the change-of-address
-journey (every Welsh string marked for professional review), and placeholders survive."""
+"""Translations: English has every string in the code, Welsh translates every message in the
+template (none empty, none fuzzy, every plural form) as drafts marked for professional review, and
+placeholders and HTML tags survive translation."""
 
 from __future__ import annotations
 
@@ -7,20 +8,15 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from tellonce.entrypoints.portal import i18n
-from tellonce.entrypoints.portal.journeys import JOURNEYS
 
 PORTAL = Path(i18n.__file__).parent
 KEYWORDS = {"_": None, "gettext": None, "N_": None}
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-WELSH_TEMPLATES = (
-    "layout.html", "start.html", "sign_in.html", "what_changed.html", "question.html",
-    "preview.html", "macros/recipient.html", "check_answers.html", "confirmation.html",
-)  # fmt: skip
-WELSH_MODULES = ("forms.py", "questions.py", "domain_messages.py", "journeys/builders.py")
 
 
 def extracted() -> dict[str, set[str]]:
@@ -42,7 +38,7 @@ def extracted() -> dict[str, set[str]]:
 def catalog(language: str) -> dict[str, tuple[str, list[str]]]:
     path = PORTAL / "translations" / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as file:
-        return {m.id: (m.string, m.user_comments) for m in read_po(file) if m.id}
+        return {str(m.id): (str(m.string), m.user_comments) for m in read_po(file) if m.id}
 
 
 @pytest.fixture(scope="module")
@@ -56,30 +52,67 @@ def test_english_has_every_string_in_the_code(messages: dict[str, set[str]]) -> 
     assert all(text for text, _ in english.values())
 
 
-def test_welsh_covers_the_start_page_and_the_change_of_address_journey(
-    messages: dict[str, set[str]],
-) -> None:
-    welsh = catalog("cy")
-    move = JOURNEYS["change-of-address"]
-    needed = {
-        m for m, files in messages.items() if files & {f"templates/{t}" for t in WELSH_TEMPLATES}
-    }
-    needed |= {m for m, files in messages.items() if files & set(WELSH_MODULES)}
-    needed |= {q.heading for q in move.questions} | {q.hint for q in move.questions if q.hint}
-    needed |= {i.label for q in move.questions for i in q.inputs}
-    needed |= {j.choice for j in JOURNEYS.values()} | {j.choice_hint for j in JOURNEYS.values()}
-    missing = sorted(m for m in needed if not welsh.get(m, ("", []))[0])
-    assert not missing, missing
-    for text, comments in welsh.values():
-        if text:
-            assert any("professional Welsh translator" in c for c in comments)
+def read(path: Path, locale: str | None = None) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, locale=locale)
+
+
+def forms(value: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
+    """A message's id or string as a tuple: one item, or one per plural form."""
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def test_welsh_translates_every_message() -> None:
+    """Every msgid in messages.pot has a Welsh translation that is used: not empty (gettext would
+    fall back to English) and not fuzzy (fuzzy entries are left out when the catalogue loads); a
+    plural has every form the header's Plural-Forms asks for."""
+    template = read(PORTAL / "translations" / "messages.pot")
+    welsh = read(PORTAL / "translations" / "cy" / "LC_MESSAGES" / "messages.po", locale="cy")
+    missing, fuzzy = [], []
+    for wanted in template:
+        if not wanted.id:
+            continue  # the header
+        message = welsh.get(wanted.id)
+        strings = forms(message.string) if message is not None else ()
+        needed = welsh.num_plurals if wanted.pluralizable else 1
+        if len(strings) != needed or not all(strings):
+            missing.append(forms(wanted.id)[0])
+        elif message is not None and message.fuzzy:
+            fuzzy.append(forms(wanted.id)[0])
+    assert not missing, f"{len(missing)} messages have no Welsh translation:\n" + "\n".join(missing)
+    assert not fuzzy, f"{len(fuzzy)} Welsh translations are fuzzy, so unused:\n" + "\n".join(fuzzy)
+
+
+def test_every_welsh_string_is_marked_for_review() -> None:
+    unmarked = [
+        forms(m.id)[0]
+        for m in read(PORTAL / "translations" / "cy" / "LC_MESSAGES" / "messages.po")
+        if m.id and any(forms(m.string))
+        and not any("professional Welsh translator" in c for c in m.user_comments)
+    ]  # fmt: skip
+    assert not unmarked, unmarked
+
+
+PLACEHOLDERS = re.compile(r"%\(\w+\)[sdifr]|%%|\{\w*\}|<[^>]+>")
+
+
+def placeholders(text: str) -> list[str]:
+    """Python-format and brace placeholders, ``%%`` and HTML tags with their attributes."""
+    return sorted(PLACEHOLDERS.findall(text))
 
 
 @pytest.mark.parametrize("language", ["en", "cy"])
-def test_placeholders_survive_translation(language: str) -> None:
-    for msgid, (text, _) in catalog(language).items():
-        if text:
-            assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", text))
+def test_placeholders_and_tags_survive_translation(language: str) -> None:
+    changed = []
+    for m in read(PORTAL / "translations" / language / "LC_MESSAGES" / "messages.po"):
+        ids = forms(m.id)
+        for index, text in enumerate(forms(m.string)):
+            source = ids[min(index, len(ids) - 1)]  # plural forms after the first use msgid_plural
+            if m.id and text and placeholders(source) != placeholders(text):
+                changed.append(f"{source!r}: {placeholders(source)} became {placeholders(text)}")
+    assert not changed, "\n".join(changed)
 
 
 def test_catalogues_load_and_translate() -> None:

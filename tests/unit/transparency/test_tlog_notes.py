@@ -89,6 +89,20 @@ def test_a_bad_signature_by_a_known_key_rejects_the_note_even_beside_a_good_one(
         open_note(note, [VERIFIER])
 
 
+def test_a_signature_in_non_canonical_base64_is_refused() -> None:
+    """68 bytes of signature end in a character with two unused bits: setting them decodes to
+    the same bytes, so a changed line would still verify (found by a receipt's property test)."""
+    text, line = NOTE.split("\n\n")
+    prefix, encoded = line.rstrip("\n").rsplit(" ", 1)
+    assert encoded.endswith("=") and not encoded.endswith("==")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = alphabet.index(encoded[-2])
+    changed = encoded[:-2] + alphabet[last ^ 0b01] + "="
+    assert base64.b64decode(changed) == base64.b64decode(encoded)
+    with pytest.raises(NoteError, match="not canonical base64"):
+        open_note(f"{text}\n\n{prefix} {changed}\n", [VERIFIER])
+
+
 def test_a_repeated_signature_counts_once() -> None:
     note = NOTE + NOTE.split("\n\n")[1]
     assert len(open_note(note, [VERIFIER]).verified) == 1

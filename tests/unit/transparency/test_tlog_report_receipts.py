@@ -55,7 +55,7 @@ def make_receipt() -> ReportReceipt:
         ReceiptItem(log[i], build_receipt(i, tree.inclusion_proof(i), note), key)
         for i, key in [(2, KEY), (4, KEY), (0, None)]
     ]
-    return ReportReceipt("TLO-7KQ4-M2XH", ORIGIN, tuple(items))
+    return ReportReceipt("TLO-7KQ4-M3XH", ORIGIN, tuple(items))
 
 
 RECEIPT = make_receipt()

@@ -26,19 +26,37 @@ def read_catalogue(path: Path) -> tuple[Catalogue | None, list[CatalogueProblem]
         _read_file(builder, file)
     if not files:
         builder.problems.append(CatalogueProblem(path.name, 1, "no catalogue files (*.yaml) found"))
-    return builder.finish()
+    catalogue, problems = builder.finish()
+    if catalogue is not None and not catalogue.recipients and not catalogue.agreements:
+        # Loading nothing would retire every agreement: surely a mistake (an empty file).
+        empty = "the catalogue is empty: no recipients and no agreements"
+        return None, [CatalogueProblem(files[0].name, 1, empty)]
+    return catalogue, problems
 
 
 def _read_file(builder: CatalogueBuilder, file: Path) -> None:
     nodes = NodeReader(file.name, builder.problems)
     try:
-        root = yaml.compose(file.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        raw = file.read_bytes()
+    except OSError as error:
+        builder.problems.append(CatalogueProblem(file.name, 1, f"not readable YAML: {error}"))
+        return
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        byte = raw[error.start : error.start + 1].hex()
+        message = f"not UTF-8 text: byte 0x{byte} cannot be read (save the file as UTF-8)"
+        builder.problems.append(CatalogueProblem(file.name, line, message))
+        return
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else 1
         builder.problems.append(CatalogueProblem(file.name, line, _syntax_message(error)))
         return
-    except (yaml.YAMLError, UnicodeDecodeError, OSError) as error:
+    except yaml.YAMLError as error:
         builder.problems.append(CatalogueProblem(file.name, 1, f"not readable YAML: {error}"))
         return
     if root is None:

@@ -140,6 +140,35 @@ sessions = sa.Table(
     sa.Column("token_hash", sa.LargeBinary(32), primary_key=True),
     sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
     _timestamp("created_at"),
+    _timestamp("expires_at"),  # the absolute timeout
+    # The idle timeout counts from here; moved forward at most once a minute (ADR 0085).
+    _timestamp("last_seen_at"),
+    # How the citizen signed in ("oidc", "demo") and the provider's vector of trust ("Cl.Cm").
+    sa.Column("via", sa.String(16), nullable=False),
+    sa.Column("vot", sa.String(32), nullable=True),
+)
+
+# Registration references (ADR 0087): stored hashed, details sealed under the hub's key.
+registration_references = sa.Table(
+    "registration_references",
+    metadata,
+    sa.Column("reference_hash", sa.LargeBinary(32), primary_key=True),
+    sa.Column("registrar_account_id", sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("event_type", sa.String(16), nullable=False),
+    sa.Column("sealed_details", sa.LargeBinary, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("expires_at"),
+    _timestamp("used_at", nullable=True),
+    sa.Column("report_id", sa.Uuid, nullable=True),
+)
+
+# Rate-limit counters shared by every process (issue 13): one row per bucket and window.
+rate_limit_windows = sa.Table(
+    "rate_limit_windows",
+    metadata,
+    sa.Column("bucket", sa.String(64), primary_key=True),
+    sa.Column("window_start", UtcDateTime(), primary_key=True),
+    sa.Column("count", sa.Integer, nullable=False),
     _timestamp("expires_at"),
 )
 
@@ -152,6 +181,25 @@ recipient_keys = sa.Table(
     sa.Column("prefix", sa.String(32), nullable=False),
     sa.Column("key_hash", sa.LargeBinary(32), nullable=False, unique=True),
     sa.Column("label", sa.String(100)),
+    # What the key may do (ADR 0089), space-separated: "feed acknowledge" unless issued narrower.
+    sa.Column("scopes", sa.String(64), nullable=False, server_default="feed acknowledge"),
+    _timestamp("created_at"),
+    _timestamp("revoked_at", nullable=True),
+)
+
+# API keys with the registrar scope (ADR 0071): a register office's system submitting reports
+# in bulk. Each registrar reports through its own account (reports.account_id).
+registrar_keys = sa.Table(
+    "registrar_keys",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("registrar_id", sa.String(64), nullable=False),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False),
+    sa.Column("environment", sa.String(8), nullable=False),
+    sa.Column("prefix", sa.String(32), nullable=False),
+    sa.Column("key_hash", sa.LargeBinary(32), nullable=False, unique=True),
+    sa.Column("label", sa.String(100)),
+    sa.Column("scopes", sa.String(64), nullable=False, server_default="registrar"),
     _timestamp("created_at"),
     _timestamp("revoked_at", nullable=True),
 )
@@ -170,6 +218,14 @@ reports = sa.Table(
     sa.Column("preview_digest", sa.String(64), nullable=False),
     sa.Column("channel", sa.String(16), nullable=False),
     _timestamp("submitted_at"),
+    # Retention (docs/rights.md): when the sealed details were destroyed by the purge job.
+    _timestamp("payload_purged_at", nullable=True),
+    # Acting for others (ADR 0088): the reporter's role ("self", "informant", "executor",
+    # "parent", "power_of_attorney"); also in the sealed payload, for recipients.
+    sa.Column("reporter_role", sa.String(24)),
+    # The fraud guard: nothing leaves before held_until; cancelled by the citizen before it.
+    _timestamp("held_until", nullable=True),
+    _timestamp("cancelled_at", nullable=True),
 )
 
 disclosures = sa.Table(
@@ -188,7 +244,8 @@ disclosures = sa.Table(
     _timestamp("delivered_at", nullable=True),
     _timestamp("acknowledged_at", nullable=True),
     sa.Column("outcome", sa.String(24)),
-    sa.Column("outcome_reason", sa.String(500)),
+    sa.Column("outcome_reason", sa.String(500)),  # before 0008 only: now sealed, below
+    sa.Column("sealed_outcome_reason", sa.LargeBinary),
     _timestamp("outcome_at", nullable=True),
     # The subject, and a per-person counter so recipients can apply changes in order.
     sa.Column("person_id", sa.ForeignKey("people.id"), nullable=False, index=True),
@@ -198,6 +255,8 @@ disclosures = sa.Table(
     _timestamp("acknowledge_by", nullable=True),
     _timestamp("next_chase_at", nullable=True),
     sa.Column("chases", sa.Integer, nullable=False, server_default="0"),
+    # Still unacknowledged after TELLONCE_CHASE_ESCALATE_AFTER reminders: an operator's job now.
+    _timestamp("escalated_at", nullable=True),
     sa.Index("ix_disclosures_recipient_id_feed_position", "recipient_id", "feed_position"),
     sa.Index("ix_disclosures_next_chase_at", "next_chase_at"),
     sa.ForeignKeyConstraint(
@@ -217,7 +276,7 @@ delivery_queue = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("message_id", sa.String(64), nullable=False, unique=True),
     sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, index=True),
-    sa.Column("kind", sa.String(16), nullable=False),  # "disclosure", "overdue", "withdrawal"
+    sa.Column("kind", sa.String(16), nullable=False),  # domain.delivery_queue.QueueKind
     sa.Column("state", sa.String(16), nullable=False),  # pending, dead, paused, done
     _timestamp("due_at"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
@@ -251,7 +310,7 @@ citizen_messages = sa.Table(
     sa.Column("template", sa.String(40), nullable=False),
     # Only what the templates allow: a report reference, an organisation's name, an outcome.
     sa.Column("personalisation", sa.JSON, nullable=False),
-    sa.Column("state", sa.String(8), nullable=False),  # pending, sent, failed
+    sa.Column("state", sa.String(8), nullable=False),  # pending, sent, no-email, failed
     _timestamp("due_at"),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("lease_owner", sa.String(64)),
@@ -259,6 +318,26 @@ citizen_messages = sa.Table(
     _timestamp("created_at"),
     _timestamp("sent_at", nullable=True),
     sa.Index("ix_citizen_messages_state_due_at", "state", "due_at"),
+)
+
+# Messages to a recipient's contact address from the catalogue (an overdue reminder), written in
+# the transaction of the chase that decides them and sent by the worker like citizens' messages.
+recipient_messages = sa.Table(
+    "recipient_messages",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),  # also the reference given to GOV.UK Notify
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False, index=True),
+    sa.Column("template", sa.String(40), nullable=False),
+    # Only what the templates allow: a disclosure id, a deadline, a reminder number.
+    sa.Column("personalisation", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(8), nullable=False),  # pending, sent, failed
+    _timestamp("due_at"),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lease_owner", sa.String(64)),
+    _timestamp("lease_expires_at", nullable=True),
+    _timestamp("created_at"),
+    _timestamp("sent_at", nullable=True),
+    sa.Index("ix_recipient_messages_state_due_at", "state", "due_at"),
 )
 
 consent_records = sa.Table(
@@ -390,4 +469,105 @@ log_checkpoints = sa.Table(
     sa.Column("root_hash", sa.LargeBinary(32), nullable=False),
     sa.Column("note", sa.Text, nullable=False),
     _timestamp("signed_at"),
+)
+
+# Rights requests (docs/rights.md): each with its statutory deadline. ``due_on`` is recomputed
+# by the use case on every change (received, extended, paused, resumed) so operators can list
+# the overdue with one indexed query; NULL while the clock is paused. ``extension_reason`` is
+# written by an operator and told to the citizen, never logged.
+rights_requests = sa.Table(
+    "rights_requests",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("person_id", sa.ForeignKey("people.id"), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # domain.rights.RightKind
+    sa.Column("state", sa.String(8), nullable=False),  # open, paused, closed
+    _timestamp("received_at"),
+    sa.Column("due_on", sa.Date),
+    sa.Column("extension_months", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("extension_reason", sa.String(500)),
+    sa.Column("pauses", sa.JSON, nullable=False),  # [[start, end or null], ...] ISO dates
+    sa.Column("outcome", sa.String(24)),
+    sa.Column("limits", sa.JSON),  # [{"reason", "article", "dpv"}, ...] for refusals and limits
+    _timestamp("closed_at", nullable=True),
+    sa.Index("ix_rights_requests_state_due_on", "state", "due_on"),
+)
+
+# Restriction (Art. 18) and objection (Art. 21) in force for an account: while a row has no
+# ``lifted_at``, new and not-yet-delivered disclosures under the lawful bases it stops are held.
+processing_flags = sa.Table(
+    "processing_flags",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("account_id", sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # restriction or objection
+    sa.Column("request_id", sa.ForeignKey("rights_requests.id"), nullable=False),
+    _timestamp("set_at"),
+    _timestamp("lifted_at", nullable=True),
+)
+
+# Corrections (Art. 16, 19): one row per earlier recipient told of a corrected detail, tracked
+# like a disclosure. ``message_id`` is the CloudEvent id (the correction id as text), which the
+# push attempts in ``delivery_attempts`` carry; ``fetched_at`` is set when a pull recipient
+# collects it. ``fields`` are the recipient's agreed paths the correction touched.
+corrections = sa.Table(
+    "corrections",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("message_id", sa.String(64), nullable=False, unique=True),
+    sa.Column("report_id", sa.ForeignKey("reports.id"), nullable=False, index=True),
+    sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False),
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False, index=True),
+    sa.Column("fields", sa.JSON, nullable=False),
+    # The rectification request, open until every recipient told has answered.
+    sa.Column("request_id", sa.ForeignKey("rights_requests.id"), index=True),
+    _timestamp("created_at"),
+    _timestamp("fetched_at", nullable=True),
+    _timestamp("acknowledged_at", nullable=True),
+    sa.Column("outcome", sa.String(24)),
+    # The recipient's reason, sealed under the subject's key (0012; ADR 0077).
+    sa.Column("sealed_outcome_reason", sa.LargeBinary),
+    _timestamp("outcome_at", nullable=True),
+)
+
+# Staff of the hub (operators) and of recipients (caseworkers, managers), signed in to the
+# console and administration (ADR 0091). Work addresses, never citizens'; removing a member
+# keeps the row so the log's pseudonymous actor ids stay explainable to an auditor.
+staff_members = sa.Table(
+    "staff_members",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False, unique=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # operator, manager, caseworker
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), index=True),  # None: operator
+    _timestamp("created_at"),
+    _timestamp("removed_at", nullable=True),
+)
+
+staff_sessions = sa.Table(
+    "staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.LargeBinary(32), primary_key=True),
+    sa.Column("staff_id", sa.ForeignKey("staff_members.id"), nullable=False, index=True),
+    _timestamp("created_at"),
+    _timestamp("expires_at"),
+)
+
+# Catalogue changes waiting for a second operator (four-eyes, ADR 0092): an agreement (new or
+# changed), a recipient (new or changed) or an agreement's retirement.
+catalogue_proposals = sa.Table(
+    "catalogue_proposals",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # agreement, recipient, retirement
+    sa.Column("subject_id", sa.String(100), nullable=False),
+    sa.Column("definition", sa.JSON, nullable=False),
+    sa.Column("summary", sa.String(500), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # proposed, approved, rejected
+    sa.Column("proposed_by", sa.ForeignKey("staff_members.id"), nullable=False),
+    _timestamp("proposed_at"),
+    sa.Column("decided_by", sa.ForeignKey("staff_members.id")),
+    _timestamp("decided_at", nullable=True),
 )

@@ -24,7 +24,7 @@ import secrets
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -52,6 +52,13 @@ class EntryKind(StrEnum):
     CONSENT_WITHDRAWN = "consent-withdrawn"
     RIGHTS_REQUEST_RECEIVED = "rights-request-received"
     RIGHTS_REQUEST_CLOSED = "rights-request-closed"
+    RIGHTS_REQUEST_EXTENDED = "rights-request-extended"
+    CORRECTION_SENT = "correction-sent"
+    PERSONAL_DATA_PURGED = "personal-data-purged"
+    # An operator's or caseworker's change to what recipients receive or citizens see (ADR 0093).
+    HUB_ACTION = "hub-action"
+    # The citizen cancelled a report during its cooling-off: none of it was sent (ADR 0088).
+    REPORT_CANCELLED = "report-cancelled"
 
 
 class RightsRequestType(StrEnum):
@@ -227,14 +234,99 @@ def consent(
 
 
 def rights_request(
-    request: RightsRequestType, at: datetime, commitment: Commitment, outcome: str | None = None
+    request: RightsRequestType,
+    at: datetime,
+    commitment: Commitment,
+    outcome: str | None = None,
+    *,
+    due: date | None = None,
+    reasons: Iterable[str] = (),
 ) -> LogEntry:
-    """A rights request received (no outcome yet) or closed with its outcome."""
+    """A rights request received (no outcome yet) or closed with its outcome. ``due`` is the
+    statutory deadline (a day: it says no more than the hour of the entry already does) and
+    ``reasons`` the W3C DPV codes of a refusal or limit -- never the citizen's words."""
     kind = EntryKind.RIGHTS_REQUEST_RECEIVED if outcome is None else EntryKind.RIGHTS_REQUEST_CLOSED
     content: dict[str, Any] = {"request": request.value}
     if outcome is not None:
         content["outcome"] = outcome
+    if due is not None:
+        content["due"] = due.isoformat()
+    if reasons:
+        content["reasons"] = sorted(set(reasons))
     return _entry(kind, at, commitment, **content)
+
+
+def rights_request_extended(
+    request: RightsRequestType, at: datetime, commitment: Commitment, *, months: int, due: date
+) -> LogEntry:
+    """The hub took more time (UK GDPR Art. 12(3)): by how many months in all, and the new
+    deadline. The reason is told to the citizen, not the log (it may describe them)."""
+    return _entry(
+        EntryKind.RIGHTS_REQUEST_EXTENDED,
+        at,
+        commitment,
+        request=request.value,
+        months=months,
+        due=due.isoformat(),
+    )
+
+
+def correction_sent(
+    agreement: Agreement,
+    event_type: str,
+    fields: Iterable[str],
+    at: datetime,
+    commitment: Commitment,
+) -> LogEntry:
+    """A correction of earlier disclosed fields sent to a recipient (Art. 16, 19): which
+    field names, never their old or new values."""
+    return _entry(
+        EntryKind.CORRECTION_SENT,
+        at,
+        commitment,
+        recipient=agreement.recipient_id,
+        agreement=_agreement_ref(agreement),
+        event_type=event_type,
+        fields=sorted(fields),
+        **_basis(agreement),
+    )
+
+
+def report_cancelled(
+    event_type: str, recipients: Iterable[str], at: datetime, commitment: Commitment
+) -> LogEntry:
+    """A report cancelled during its cooling-off: the recipients whose disclosures, authorised
+    at submission, were never sent."""
+    return _entry(
+        EntryKind.REPORT_CANCELLED,
+        at,
+        commitment,
+        event_type=event_type,
+        recipients=sorted(set(recipients)),
+    )
+
+
+def personal_data_purged(
+    at: datetime, *, reports: int, people: int, registrations: int = 0
+) -> LogEntry:
+    """The retention job destroyed personal data: counts only, about nobody in particular
+    (``registrations``: registration references deleted with their registered details)."""
+    return _entry(
+        EntryKind.PERSONAL_DATA_PURGED,
+        at,
+        None,
+        reports=reports,
+        people=people,
+        registrations=registrations,
+    )
+
+
+def hub_action(
+    action: str, at: datetime, actor: Mapping[str, str], subject: Mapping[str, Any]
+) -> LogEntry:
+    """Who changed the hub, and what: the actor as a role, an organisation and a pseudonymous
+    staff id (never a name or an address); the subject as ids, never a person's data."""
+    return _entry(EntryKind.HUB_ACTION, at, None, action=action, actor=dict(actor), **subject)
 
 
 def parse_entry(data: bytes) -> dict[str, Any]:

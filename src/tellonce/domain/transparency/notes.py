@@ -110,10 +110,15 @@ def key_id(name: str, algorithm: int, public_key: bytes) -> int:
 
 
 def _decode_base64(text: str, what: str) -> bytes:
+    """Strict: a text whose unused trailing bits are not zero decodes to the same bytes as
+    the canonical one, so accepting it would let a changed signature line still verify."""
     try:
-        return base64.b64decode(text, validate=True)
+        data = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError) as exc:
         raise NoteError(f"{what} is not valid base64") from exc
+    if base64.b64encode(data).decode("ascii") != text:
+        raise NoteError(f"{what} is not canonical base64")
+    return data
 
 
 def _parse_key_fields(name: str, hex_id: str, key_b64: str, what: str) -> NoteKey:

@@ -8,7 +8,7 @@ people and never echo the value that was sent (it may be personal data).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -16,19 +16,24 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
+from tellonce.bootstrap import DATABASE_UNAVAILABLE, database_unavailable
 from tellonce.domain.errors import (
     Conflict,
     FieldProblem,
     InvalidInput,
+    MissingScope,
     NotAuthenticated,
     NotFound,
     PreviewChanged,
 )
+from tellonce.entrypoints.api.middleware import BodyTooLarge
 
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = 5  # a PostgreSQL restart or a lock held for seconds, not minutes
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +65,16 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Send Authorization: Bearer with a current session token (citizens) or an API key "
         "from the hub's operators (recipients).",
     ),
+    "insufficient-scope": ProblemType(
+        403,
+        "The API key does not have the scope this call needs",
+        "The API key is valid, but it was issued without the scope this call needs: feed "
+        "(reading the feed, notices and corrections), acknowledge (acknowledgements and "
+        "outcomes) or registrar (registrations and bulk reports). The scope is named in "
+        "required_scope and in the WWW-Authenticate header.",
+        "Ask the hub's operators for a key with that scope, or use the key you were given "
+        "for this kind of call.",
+    ),
     "not-found": ProblemType(
         404,
         "Not found",
@@ -86,6 +101,32 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Preview the report again, show the citizen the new preview, and submit with its "
         "preview_digest.",
     ),
+    "request-too-large": ProblemType(
+        413,
+        "The request is too large",
+        "The request's body is larger than the hub accepts (1 MiB unless its operators set "
+        "TELLONCE_MAX_BODY_BYTES). It was refused before it was read.",
+        "Send less: no report, acknowledgement batch or outcome needs anywhere near this much. "
+        "Acknowledge large numbers of disclosures in batches of up to 500.",
+    ),
+    "service-unavailable": ProblemType(
+        503,
+        "The service is unavailable for a moment",
+        "The hub's database could not be reached or is refusing writes (restarting, locked, "
+        "or out of disk space). Nothing was half-done: the request's transaction was rolled "
+        "back, and a report answered with this status was not accepted.",
+        "Wait for the number of seconds in the Retry-After header and send the same request "
+        "again, with the same Idempotency-Key.",
+    ),
+    "too-many-requests": ProblemType(
+        429,
+        "Too many requests",
+        "The caller sent more requests than the hub accepts in a short time: every call with "
+        "an API key counts against the key; signing in, previews and submissions count against "
+        "the citizen's session and the client's address.",
+        "Wait for the number of seconds in the Retry-After header, then send the request again. "
+        "Acknowledge disclosures in batches rather than one by one.",
+    ),
     "internal-error": ProblemType(
         500,
         "Something went wrong",
@@ -94,6 +135,9 @@ PROBLEM_TYPES: dict[str, ProblemType] = {
         "Try again later. If it keeps happening, tell the hub's operators the time it happened.",
     ),
 }
+
+
+_UNPARSEABLE = "There was an error parsing the body"
 
 
 def pointer(location: Sequence[str | int]) -> str:
@@ -109,6 +153,7 @@ def problem(
     slug: str | None = None,
     errors: Iterable[FieldProblem] = (),
     headers: dict[str, str] | None = None,
+    extensions: dict[str, object] | None = None,
 ) -> JSONResponse:
     body: dict[str, object] = {
         "type": f"/problems/{slug}" if slug else "about:blank",
@@ -119,6 +164,7 @@ def problem(
     listed = [{"pointer": pointer(e.location), "detail": e.message} for e in errors]
     if listed:
         body["errors"] = listed
+    body.update(extensions or {})
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -230,6 +276,19 @@ def install(app: FastAPI) -> None:
             headers={"WWW-Authenticate": "Bearer"},
         )
 
+    @app.exception_handler(MissingScope)
+    async def _missing_scope(_: Request, error: MissingScope) -> JSONResponse:
+        return problem(
+            403,
+            "The API key does not have the scope this call needs",
+            str(error),
+            slug="insufficient-scope",
+            headers={
+                "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{error.scope}"'
+            },
+            extensions={"required_scope": error.scope},
+        )
+
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, error: NotFound) -> JSONResponse:
         return problem(404, "Not found", str(error), slug="not-found")
@@ -248,15 +307,91 @@ def install(app: FastAPI) -> None:
             errors=[FieldProblem(("preview_digest",), str(error))],
         )
 
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, error: BodyTooLarge) -> JSONResponse:
+        return problem(
+            413,
+            "The request is too large",
+            f"Send a body of at most {error.limit} bytes",
+            slug="request-too-large",
+        )
+
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
-        return problem(error.status_code, str(error.detail), str(error.detail))
+    async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        errors: list[FieldProblem] = []
+        if error.status_code == 400 and error.detail == _UNPARSEABLE:
+            # FastAPI's own words when the body is not JSON it can read (e.g. nested thousands
+            # deep): name the field at fault, the body itself ("#/").
+            errors.append(
+                FieldProblem(
+                    (), "The body is not JSON that can be read (malformed or nested too deeply)"
+                )
+            )
+        return problem(
+            error.status_code,
+            str(error.detail),
+            str(error.detail),
+            errors=errors,
+            headers=http_error_headers(request, error),
+        )
+
+    async def _unavailable(request: Request, error: Exception) -> Response:
+        if not database_unavailable(error):  # a fault: whatever answers any other (500)
+            fallback = app.exception_handlers[Exception]
+            result = fallback(request, error)
+            return await result if isinstance(result, Awaitable) else result
+        return database_unavailable_problem(type(error).__name__)
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:
-        # Log the type only: exception text can carry personal data from the request.
-        log.error("unexpected error: %s", type(error).__name__, exc_info=False)
+        # Log the type only: exception text can carry personal data from the request (a failed
+        # statement's SQL and bound values). Nothing else leaves: see middleware.ContainErrors.
+        log.error("unexpected error: %s", type(error).__name__)
         return problem(500, "Something went wrong", "Try again later", slug="internal-error")
+
+
+def database_unavailable_problem(error_type: str) -> JSONResponse:
+    """503 with Retry-After: the database is away for now (bootstrap.database_unavailable)."""
+    # The type only, as below; an operator sees the outage in /readyz and the metrics.
+    log.warning("database unavailable: %s", error_type)
+    return problem(
+        503,
+        "The service is unavailable for a moment",
+        "Try again shortly: nothing was accepted",
+        slug="service-unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def http_error_headers(request: Request, error: StarletteHTTPException) -> dict[str, str]:
+    """The headers a plain HTTP error carries; a 405 names every method the URL allows (RFC
+    9110 section 15.5.6), not only those of the first route that matched its path."""
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return headers
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route would take at this URL: asked of each route, method by method."""
+    allowed = []
+    routes = request.app.router.routes
+    for method in _METHODS:
+        # Routing rewrites root_path on the way into a mount; ask from the application's root.
+        root = request.scope.get("app_root_path", "")
+        scope = {**request.scope, "method": method, "root_path": root}
+        for route in routes:
+            match, _ = route.matches(scope)
+            if match is Match.FULL and (not isinstance(route, Mount) or method in {"GET", "HEAD"}):
+                allowed.append(method)  # a mount serves static files: GET and HEAD only
+                break
+    return allowed
 
 
 def _problem_page(slug: str, known: ProblemType) -> str:

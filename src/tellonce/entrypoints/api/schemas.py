@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tellonce.domain.events import subject_description
+from tellonce.domain.registrations import RegisteredDetails
 from tellonce.domain.routing import Route, RoutingPlan
-from tellonce.service_layer.ports import DisclosureView, ReportView
+from tellonce.service_layer.ports.reports import DisclosureView, ReportView
 
 EventType = Literal["change-of-address", "change-of-name", "birth", "death", "marriage"]
 
@@ -20,7 +22,9 @@ class _In(BaseModel):
 class ReportDraftIn(_In):
     event_type: EventType
     payload: dict[str, Any] = Field(
-        description="The life event, shaped by its JSON Schema at /api/v1/schemas/{event_type}"
+        description=(
+            "The life event, shaped by its JSON Schema at /api/v1/schemas/{event_type}/v1.json"
+        )
     )
     answers: dict[str, bool] = Field(
         default_factory=dict, description="Answers to routing questions, by question id"
@@ -105,6 +109,24 @@ class QuestionOut(BaseModel):
     text: str
 
 
+class RegistrationRecordedOut(BaseModel):
+    given_names: str
+    family_name: str
+    date_of_birth: date
+    date_of_death: date | None
+    district: str
+
+    @classmethod
+    def of(cls, details: RegisteredDetails) -> RegistrationRecordedOut:
+        return cls(
+            given_names=details.given_names,
+            family_name=details.family_name,
+            date_of_birth=details.date_of_birth,
+            date_of_death=details.date_of_death,
+            district=details.district,
+        )
+
+
 class PreviewOut(BaseModel):
     event_type: str
     preview_digest: str
@@ -112,10 +134,14 @@ class PreviewOut(BaseModel):
     by_law: list[RouteOut]
     by_consent: list[RouteOut]
     questions: list[QuestionOut]
+    registration: RegistrationRecordedOut | None = Field(
+        default=None, description="Deaths and births: what the registrar recorded (ADR 0087)"
+    )
 
     @classmethod
-    def of(cls, plan: RoutingPlan) -> PreviewOut:
+    def of(cls, plan: RoutingPlan, registered: RegisteredDetails | None = None) -> PreviewOut:
         return cls(
+            registration=RegistrationRecordedOut.of(registered) if registered else None,
             event_type=plan.event_type,
             preview_digest=plan.digest(),
             complete=not plan.unanswered,
@@ -129,7 +155,10 @@ class TimelineOut(BaseModel):
     queued_at: datetime
     delivered_at: datetime | None
     acknowledge_by: datetime | None = Field(
-        description="The recipient's acknowledgement deadline, set on delivery"
+        description=(
+            "The recipient's acknowledgement deadline, counted from when the disclosure became "
+            "available (pushed or in the feed); the recipient is reminded once it passes"
+        )
     )
     acknowledged_at: datetime | None
     outcome_at: datetime | None
@@ -180,6 +209,16 @@ class ReportOut(BaseModel):
     event_type: str
     schema_version: int
     submitted_at: datetime
+    reporter_role: str | None = Field(
+        description="In what capacity you reported: self, informant, executor, parent or "
+        "power_of_attorney (your claim, shown to the recipients whose agreement lists it)"
+    )
+    subject: str = Field(description='Who the report is about: "you", "the person who died"')
+    held_until: datetime | None = Field(
+        description="A change of address is held until then (the fraud guard): nothing is "
+        "sent before, and you can cancel it (POST .../cancellation)"
+    )
+    cancelled_at: datetime | None = Field(description="When you cancelled it; nothing was sent")
     disclosures: list[DisclosureOut]
 
     @classmethod
@@ -189,6 +228,10 @@ class ReportOut(BaseModel):
             event_type=view.event_type,
             schema_version=view.schema_version,
             submitted_at=view.submitted_at,
+            reporter_role=view.reporter_role,
+            subject=subject_description(view.event_type),
+            held_until=view.held_until,
+            cancelled_at=view.cancelled_at,
             disclosures=[DisclosureOut.of(d) for d in view.disclosures],
         )
 

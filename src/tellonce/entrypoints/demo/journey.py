@@ -21,18 +21,17 @@ from typing import Any
 import httpx
 import uvicorn
 
-from tellonce.adapters.catalogue_files import read_catalogue
-from tellonce.adapters.database.migrate import upgrade
-from tellonce.bootstrap import Hub, bootstrap
+from tellonce.bootstrap import Hub, bootstrap, read_catalogue
 from tellonce.config import Mode, Settings
 from tellonce.domain.disclosures import OUTCOMES
 from tellonce.domain.events import EVENT_TYPES
 from tellonce.domain.examples import example_payload
-from tellonce.entrypoints.api.app import create_app
+from tellonce.domain.registrations import REGISTERED_EVENTS, details_from_payload
+from tellonce.entrypoints.asgi import create_app
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.catalogue import load_catalogue
 from tellonce.service_layer.endpoints import set_endpoint
-from tellonce.service_layer.identity import create_recipient_key
+from tellonce.service_layer.identity import create_recipient_key, create_registrar_key
 
 FLAKY = "dwp-benefits-and-pensions"  # fails three times before it accepts
 DEADLINE_SECONDS = 45.0
@@ -79,15 +78,27 @@ class Demo:
             public_url=f"http://127.0.0.1:{self.port}",
             retry_schedule="0.2s,0.3s,0.5s,1s,2s",
             worker_poll_seconds=0.1,
+            # The scripted demo shows delivery end to end in under a minute: no cooling-off
+            # for its change of address (`make run` holds one for 5 minutes, ADR 0088).
+            address_cooling_off_minutes=0,
         )
         self.hub = bootstrap(settings)
-        upgrade(self.hub.engine)
+        self.hub.migrate()
         found, problems = read_catalogue(catalogue)
         if found is None:
             raise SystemExit("\n".join(str(p) for p in problems))
         load_catalogue(found, uow=self.hub.uow(), clock=self.hub.clock)
         self.catalogue = found
         self.keys: dict[str, str] = {}
+        # The register office that records the demo's death and birth (ADR 0087).
+        self.registrar_key = create_registrar_key(
+            "demo-register-office",
+            "test",
+            "demo",
+            uow_factory=self.hub.uow,
+            vault=self.hub.vault,
+            clock=self.hub.clock,
+        ).key
         self.pulling = [r.id for r in found.recipients.values() if r.channel.value == "pull"]
         self.cursors: dict[str, str | None] = dict.fromkeys(self.pulling)
 
@@ -106,6 +117,7 @@ class Demo:
                     uow=self.hub.uow(),
                     vault=self.hub.vault,
                     clock=self.hub.clock,
+                    destinations=self.hub.destinations,
                 )
                 receiver.state.secrets[recipient.id] = issued.secret
 
@@ -116,7 +128,7 @@ class Demo:
         for event_type in EVENT_TYPES:
             draft: dict[str, Any] = {
                 "event_type": event_type,
-                "payload": example_payload(event_type),
+                "payload": self._registered(api, event_type, example_payload(event_type)),
             }
             preview = api.post("/api/v1/reports/preview", json=draft).raise_for_status().json()
             draft["answers"] = {q["id"]: True for q in preview["questions"]}
@@ -126,6 +138,24 @@ class Demo:
             report = api.post("/api/v1/reports", json=body).raise_for_status().json()
             references.append(report["reference"])
         return references
+
+    def _registered(self, api: httpx.Client, event_type: str, payload: dict[str, Any]) -> Any:
+        """A death or a birth is first recorded by the register office, whose reference the
+        informant or parent then gives (ADR 0087)."""
+        if event_type not in REGISTERED_EVENTS:
+            return payload
+        details = details_from_payload(event_type, payload)
+        body = {
+            "event_type": event_type,
+            "name": {"given_names": details.given_names, "family_name": details.family_name},
+            "date_of_birth": details.date_of_birth.isoformat(),
+            "date_of_death": details.date_of_death.isoformat() if details.date_of_death else None,
+            "district": details.district,
+        }
+        headers = {"Authorization": f"Bearer {self.registrar_key}"}
+        recorded = api.post("/api/v1/registrar/registrations", json=body, headers=headers)
+        payload["registration"]["reference"] = recorded.raise_for_status().json()["reference"]
+        return payload
 
     def respond(self, api: httpx.Client, events: list[dict[str, Any]], answered: set[str]) -> None:
         """What a recipient's system does: acknowledge, then say what it did."""

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from babel.support import Translations
 from jinja2 import Environment
 
 from tellonce.bootstrap import Hub
-from tellonce.service_layer.notifications import MessageInbox
+from tellonce.service_layer.ports.notifier import MessageInbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,15 @@ class Portal:
     def messages_by_email(self) -> bool:
         """With GOV.UK Notify, messages go by email and cannot be read back here."""
         return self.hub.settings.notify_api_key is not None
+
+    @property
+    def provider_origin(self) -> str | None:
+        """The OpenID provider's origin (scheme, host and port), if citizens sign in there."""
+        issuer = self.hub.settings.oidc_issuer
+        if issuer is None:
+            return None
+        parts = urlsplit(issuer)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def demo(self) -> bool:

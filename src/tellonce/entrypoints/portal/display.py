@@ -58,6 +58,8 @@ FIELD_LABELS: Mapping[str, str] = {
     "deceased.nhs_number": N_("Their NHS number"),
     "deceased.address": N_("Their address"),
     "deceased.marital_status": N_("Their marital status"),
+    "reporter": N_("Who reported it"),
+    "reporter.role": N_("Who reported it"),
     "informant.name": N_("Your name"),
     "informant.relationship": N_("Your relationship to them"),
     "informant.address": N_("Your address"),
@@ -98,6 +100,15 @@ def _option_labels() -> dict[str, dict[str, str]]:
 
 
 OPTION_LABELS = _option_labels()
+# The reporter's roles no radio asks for: a death's follows the informant's relationship, a
+# birth's is always the parent's (ADR 0088).
+OPTION_LABELS.setdefault("reporter.role", {}).update(
+    {
+        "informant": N_("The informant"),
+        "executor": N_("Executor or administrator"),
+        "parent": N_("Parent"),
+    }
+)
 
 
 def field_label(path: str, _: Gettext) -> str:

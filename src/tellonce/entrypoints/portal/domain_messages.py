@@ -23,3 +23,11 @@ CHANGE_OF_ADDRESS_MESSAGES = (
     N_("The move date must be on or after the date of birth"),
     N_("The new address must be different from the previous address"),
 )
+
+# A death's or a birth's registration reference refused (service_layer/registrations.py).
+REGISTRATION_MESSAGES = (
+    N_("Enter the registration reference the registrar gave you: this one is not recognised"),
+    N_("This registration reference has expired: ask the registrar for a new one"),
+    N_("This registration reference has already been used to report this"),
+    N_("This does not match what the registrar recorded"),
+)

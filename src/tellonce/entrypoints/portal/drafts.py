@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from tellonce.entrypoints.portal.context import Portal
-from tellonce.entrypoints.portal.security import DRAFT_COOKIE, draft_id
+from tellonce.entrypoints.portal.security import DRAFT_COOKIE, cookie_name, draft_id
 from tellonce.entrypoints.portal.state import JourneyState
 from tellonce.service_layer.portal_drafts import (
     discard_draft,
@@ -16,7 +16,7 @@ from tellonce.service_layer.portal_drafts import (
     save_draft,
     start_draft,
 )
-from tellonce.service_layer.ports import Account
+from tellonce.service_layer.ports.identity import Account
 
 
 class NoJourney(Exception):
@@ -52,7 +52,7 @@ def start_state(portal: Portal, account: Account, state: JourneyState, response:
         state.to_json(), account=account, uow=hub.uow(), vault=hub.vault, clock=hub.clock
     )
     response.set_cookie(
-        DRAFT_COOKIE,
+        cookie_name(portal, DRAFT_COOKIE),
         str(new_id),
         path="/",
         secure=portal.secure_cookies,
@@ -63,4 +63,6 @@ def start_state(portal: Portal, account: Account, state: JourneyState, response:
 
 def end_state(portal: Portal, account: Account, found: uuid.UUID, response: Response) -> None:
     discard_draft(found, account=account, uow=portal.hub.uow())
-    response.delete_cookie(DRAFT_COOKIE, path="/")
+    response.delete_cookie(
+        cookie_name(portal, DRAFT_COOKIE), path="/", secure=portal.secure_cookies
+    )

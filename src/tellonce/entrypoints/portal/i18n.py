@@ -1,4 +1,7 @@
-"""Languages: English (complete) and Welsh (the start page and the change-of-address journey).
+"""Languages: English and Welsh, both complete (every Welsh string a draft for professional review).
+
+Text from the recipients' catalogue (organisation names, purposes, laws, routing questions) has no
+Welsh; a Welsh page that shows it says so once (``templates/english_only_note.html``).
 
 Catalogues are gettext ``.po`` files read at start-up with Babel and compiled in memory, so
 there is no compile step to forget. Strings in Python are marked with ``N_`` (a no-op that

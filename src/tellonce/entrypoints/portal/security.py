@@ -1,9 +1,12 @@
 """Who is signed in, and whether a form post is genuine.
 
 Cookies hold only opaque values: a session token (stored hashed), a draft id (the answers are
-sealed server-side) and a CSRF secret. Every POST carries a token that is an HMAC of the CSRF
-cookie under the hub's index key (signed double-submit, as OWASP recommends): a page on another
-site can make the browser send the cookie but can neither read it nor compute the token.
+sealed server-side) and a CSRF secret. Every POST carries a token that is an HMAC, under the
+hub's index key, of the CSRF cookie *and the session cookie* (signed double-submit bound to the
+session, as OWASP recommends): a page on another site can make the browser send the cookies but
+can neither read them nor compute the token, and a cookie and token taken from an anonymous page
+do not work with anybody's session. When the public URL is https the cookies are ``__Host-``
+cookies (Secure, path /, no Domain): a sibling subdomain cannot plant or overwrite them.
 """
 
 from __future__ import annotations
@@ -21,13 +24,24 @@ from starlette.datastructures import FormData
 from tellonce.domain.errors import NotAuthenticated
 from tellonce.entrypoints.portal.context import Portal
 from tellonce.service_layer.identity import authenticate_citizen
-from tellonce.service_layer.ports import Account
+from tellonce.service_layer.ports.identity import Account
 
 SESSION_COOKIE = "tellonce_session"
 DRAFT_COOKIE = "tellonce_draft"
 CSRF_COOKIE = "tellonce_csrf"
 LANGUAGE_COOKIE = "tellonce_language"
 CSRF_FIELD = "csrf_token"
+SIGN_IN_COOKIE = "tellonce_sign_in"  # the seed of an OpenID sign-in under way
+HOST_PREFIX = "__Host-"
+
+
+def cookie_name(portal: Portal, name: str) -> str:
+    """``__Host-`` cookies under https; browsers refuse them over plain http (development)."""
+    return HOST_PREFIX + name if portal.secure_cookies else name
+
+
+def read_cookie(request: Request, portal: Portal, name: str) -> str | None:
+    return request.cookies.get(cookie_name(portal, name))
 
 
 class SignInRequired(Exception):
@@ -51,11 +65,14 @@ PortalDep = Annotated[Portal, Depends(get_portal)]
 
 
 def current_account(request: Request, portal: PortalDep) -> Account:
-    token = request.cookies.get(SESSION_COOKIE)
+    token = read_cookie(request, portal, SESSION_COOKIE)
     if not token:
         raise SignInRequired(safe_next(request.url.path))
+    hub = portal.hub
     try:
-        return authenticate_citizen(token, uow=portal.hub.uow(), clock=portal.hub.clock)
+        return authenticate_citizen(
+            token, uow=hub.read_uow(), clock=hub.clock, idle=hub.session_idle, seen=hub.uow
+        )
     except NotAuthenticated:
         raise SignInRequired(safe_next(request.url.path)) from None
 
@@ -63,8 +80,9 @@ def current_account(request: Request, portal: PortalDep) -> Account:
 AccountDep = Annotated[Account, Depends(current_account)]
 
 
-def csrf_token(portal: Portal, secret: str) -> str:
-    digest = portal.hub.vault.blind_index("portal-csrf", secret)
+def csrf_token(portal: Portal, secret: str, session: str | None) -> str:
+    """The form token for this CSRF secret and this session (none: signed out)."""
+    digest = portal.hub.vault.blind_index("portal-csrf", f"{secret}\n{session or ''}")
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
@@ -91,11 +109,12 @@ class Posted:
 
 async def posted(request: Request, portal: PortalDep) -> Posted:
     form = await request.form()
-    secret = request.cookies.get(CSRF_COOKIE)
+    secret = read_cookie(request, portal, CSRF_COOKIE)
     sent = form.get(CSRF_FIELD)
     if not secret or not isinstance(sent, str):
         raise FormRejected
-    if not hmac.compare_digest(sent.encode(), csrf_token(portal, secret).encode()):
+    expected = csrf_token(portal, secret, read_cookie(request, portal, SESSION_COOKIE))
+    if not hmac.compare_digest(sent.encode(), expected.encode()):
         raise FormRejected
     return Posted(form)
 
@@ -104,8 +123,9 @@ PostedDep = Annotated[Posted, Depends(posted)]
 
 
 def draft_id(request: Request) -> uuid.UUID | None:
+    portal: Portal = request.app.state.portal
     try:
-        return uuid.UUID(request.cookies.get(DRAFT_COOKIE, ""))
+        return uuid.UUID(read_cookie(request, portal, DRAFT_COOKIE) or "")
     except ValueError:
         return None
 

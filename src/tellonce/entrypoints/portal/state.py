@@ -10,6 +10,7 @@ from tellonce.domain.routing import RoutingPlan
 from tellonce.entrypoints.portal.forms import build_payload, concerns, under
 from tellonce.entrypoints.portal.journeys import JOURNEYS, Journey
 from tellonce.entrypoints.portal.questions import Question
+from tellonce.entrypoints.portal.routing_wording import wording
 from tellonce.service_layer.portal_drafts import AnswerProblem
 from tellonce.service_layer.reporting import ReportDraft
 
@@ -90,13 +91,26 @@ def page_with_problem(state: JourneyState, problems: list[AnswerProblem]) -> Que
     return next((q for q in state.questions() if q.slug in owners), None)
 
 
+WHICH_APPLY = "/report/questions"
+CHECK_ANSWERS = "/report/check-answers"
+
+
+def routing_url(event_type: str, question_id: str) -> str:
+    """Where a routing question is asked: the questions the portal words for the event share
+    one "Which of these apply…?" page; any other has a yes/no page of its own."""
+    if wording(event_type, question_id) is not None:
+        return WHICH_APPLY
+    return f"{WHICH_APPLY}/{question_id}"
+
+
 def after_answers(state: JourneyState, plan: RoutingPlan) -> str:
     """Where to go once every question is answered: routing questions, preview, or check."""
     if plan.unanswered:
-        return f"/report/questions/{plan.unanswered[0].id}"
+        urls = [routing_url(state.event_type, q.id) for q in plan.unanswered]
+        return WHICH_APPLY if WHICH_APPLY in urls else urls[0]
     if state.preview_digest != plan.digest():
         return "/report/preview"
-    return "/report/check-answers"
+    return CHECK_ANSWERS
 
 
 def previous_url(state: JourneyState, question: Question) -> str:
@@ -107,6 +121,6 @@ def previous_url(state: JourneyState, question: Question) -> str:
 def last_answer_url(state: JourneyState) -> str:
     """The page before the routing questions and the preview: the last question asked."""
     if state.asked:
-        return f"/report/questions/{list(state.asked)[-1]}"
+        return routing_url(state.event_type, list(state.asked)[-1])
     questions = state.questions()
     return question_url(state, questions[-1]) if questions else "/report"

@@ -26,7 +26,7 @@ from tellonce.domain.catalogue import (
     RecipientKind,
     RoutingQuestion,
 )
-from tellonce.service_layer.ports import PublishedVersion
+from tellonce.service_layer.ports.catalogue import PublishedVersion
 
 
 def area_to_json(area: Area) -> dict[str, list[str]]:

@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from tellonce.adapters.database.schema import consent_records, disclosures, reports
-from tellonce.service_layer.ports import ConsentRecord, WithdrawnDisclosure
+from tellonce.service_layer.ports.consents import ConsentRecord, WithdrawnDisclosure
 
 # A consent and the disclosure made under it share their report and agreement.
 _DISCLOSURE_JOIN = sa.and_(

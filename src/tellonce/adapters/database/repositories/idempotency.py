@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tellonce.adapters.database.schema import idempotency_keys
-from tellonce.service_layer.ports import IdempotencyClaim
+from tellonce.service_layer.ports.idempotency import IdempotencyClaim
 
 
 class SqlIdempotencyRepository:
@@ -84,3 +85,38 @@ class SqlIdempotencyRepository:
                 idempotency_keys.c.report_reference.is_(None),
             )
         )
+
+    def record_items(
+        self,
+        caller: str,
+        references: Mapping[str, str],
+        request_digest: str,
+        locked_until: datetime,
+        expires_at: datetime,
+    ) -> None:
+        self._connection.execute(
+            sa.delete(idempotency_keys).where(idempotency_keys.c.caller == caller)
+        )
+        if references:
+            self._connection.execute(
+                sa.insert(idempotency_keys),
+                [
+                    {
+                        "caller": caller,
+                        "key": key,
+                        "request_digest": request_digest,
+                        "report_reference": reference,
+                        "locked_until": locked_until,
+                        "expires_at": expires_at,
+                    }
+                    for key, reference in references.items()
+                ],
+            )
+
+    def items(self, caller: str) -> dict[str, str]:
+        rows = self._connection.execute(
+            sa.select(idempotency_keys.c.key, idempotency_keys.c.report_reference).where(
+                idempotency_keys.c.caller == caller
+            )
+        )
+        return {key: reference for key, reference in rows if reference is not None}

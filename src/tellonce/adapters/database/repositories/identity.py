@@ -2,22 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tellonce.adapters.database.schema import (
     accounts,
     disclosure_sequences,
     people,
     recipient_keys,
+    registrar_keys,
     sessions,
 )
-from tellonce.service_layer.ports import Account, PersonKey
+from tellonce.service_layer.ports.identity import (
+    Account,
+    RecipientKeyHolder,
+    RegistrarKey,
+    RegistrarKeyHolder,
+    SessionSeen,
+)
+from tellonce.service_layer.ports.vault import PersonKey
+
+
+def _aware(value: datetime, now: datetime) -> datetime:
+    # SQLite hands back naive datetimes: they were written as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=now.tzinfo)
 
 
 class SqlPeopleRepository:
@@ -45,28 +57,41 @@ class SqlPeopleRepository:
 
     def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
         # One multi-row upsert with RETURNING: the row locks make concurrent reports about one
-        # person take distinct, increasing numbers at each recipient.
+        # person take distinct, increasing numbers at each recipient. The statement is built
+        # once per number of recipients (compiling a fresh multi-row VALUES on every report
+        # was 7 % of intake).
         if not recipient_ids:
             return []
-        insert = pg_insert if self._connection.dialect.name == "postgresql" else sqlite_insert
-        upsert = (
-            insert(disclosure_sequences)
-            .values(
-                [
-                    {"person_id": person_id, "recipient_id": r, "last_sequence": 1}
-                    for r in sorted(set(recipient_ids))
-                ]
-            )
-            .on_conflict_do_update(
-                index_elements=["person_id", "recipient_id"],
-                set_={"last_sequence": disclosure_sequences.c.last_sequence + 1},
-            )
-            .returning(disclosure_sequences.c.recipient_id, disclosure_sequences.c.last_sequence)
-        )
+        wanted = sorted(set(recipient_ids))
+        statement = _next_sequences_statement(len(wanted))
+        params: dict[str, object] = {"person_id": person_id}
+        params.update({f"r{i}": r for i, r in enumerate(wanted)})
         taken = {
-            row.recipient_id: int(row.last_sequence) for row in self._connection.execute(upsert)
+            row.recipient_id: int(row.last_sequence)
+            for row in self._connection.execute(statement, params)
         }
         return [taken[r] for r in recipient_ids]
+
+
+@functools.cache
+def _next_sequences_statement(count: int) -> sa.TextualSelect:
+    """Text, not an ``insert().values([...])``: SQLAlchemy cannot cache a multi-row VALUES
+    ("no key"), so that compiled afresh on every report. The same SQL serves both databases
+    (SQLite 3.35+ and PostgreSQL both have ON CONFLICT ... RETURNING)."""
+    rows = ", ".join(f"(:person_id, :r{i}, 1)" for i in range(count))
+    # Numbered placeholders only, never values.
+    sql = (
+        "INSERT INTO disclosure_sequences (person_id, recipient_id, last_sequence) "  # noqa: S608
+        f"VALUES {rows} "
+        "ON CONFLICT (person_id, recipient_id) DO UPDATE "
+        "SET last_sequence = disclosure_sequences.last_sequence + 1 "
+        "RETURNING recipient_id, last_sequence"
+    )
+    return (
+        sa.text(sql)
+        .bindparams(sa.bindparam("person_id", type_=disclosure_sequences.c.person_id.type))
+        .columns(disclosure_sequences.c.recipient_id, disclosure_sequences.c.last_sequence)
+    )
 
 
 class SqlAccountRepository:
@@ -92,24 +117,93 @@ class SqlAccountRepository:
         )
 
     def add_session(
-        self, token_hash: bytes, account_id: uuid.UUID, now: datetime, expires_at: datetime
+        self,
+        token_hash: bytes,
+        account_id: uuid.UUID,
+        now: datetime,
+        expires_at: datetime,
+        *,
+        via: str,
+        vot: str | None,
     ) -> None:
         self._connection.execute(
             sa.insert(sessions).values(
-                token_hash=token_hash, account_id=account_id, created_at=now, expires_at=expires_at
+                token_hash=token_hash,
+                account_id=account_id,
+                created_at=now,
+                expires_at=expires_at,
+                last_seen_at=now,
+                via=via,
+                vot=vot,
             )
         )
 
-    def for_session(self, token_hash: bytes, now: datetime) -> Account | None:
+    def for_session(
+        self, token_hash: bytes, now: datetime, idle_since: datetime
+    ) -> SessionSeen | None:
         row = self._connection.execute(
-            sa.select(accounts.c.id, accounts.c.person_id)
+            sa.select(accounts.c.id, accounts.c.person_id, sessions.c.last_seen_at)
             .join(sessions, sessions.c.account_id == accounts.c.id)
-            .where(sessions.c.token_hash == token_hash, sessions.c.expires_at > now)
+            .where(
+                sessions.c.token_hash == token_hash,
+                sessions.c.expires_at > now,
+                sessions.c.last_seen_at > idle_since,
+            )
         ).one_or_none()
-        return Account(row.id, row.person_id) if row else None
+        if row is None:
+            return None
+        return SessionSeen(Account(row.id, row.person_id), _aware(row.last_seen_at, now))
 
-    def end_session(self, token_hash: bytes) -> None:
-        self._connection.execute(sa.delete(sessions).where(sessions.c.token_hash == token_hash))
+    def mark_seen(self, token_hash: bytes, now: datetime) -> None:
+        self._connection.execute(
+            sa.update(sessions).where(sessions.c.token_hash == token_hash).values(last_seen_at=now)
+        )
+
+    def end_session(self, token_hash: bytes) -> str | None:
+        row = self._connection.execute(
+            sa.delete(sessions).where(sessions.c.token_hash == token_hash).returning(sessions.c.via)
+        ).one_or_none()
+        return str(row.via) if row else None
+
+    def add_registrar_key(self, key: RegistrarKey, key_hash: bytes, now: datetime) -> None:
+        self._connection.execute(
+            sa.insert(registrar_keys).values(
+                id=key.id,
+                registrar_id=key.registrar_id,
+                account_id=key.account_id,
+                environment=key.environment,
+                prefix=key.prefix,
+                key_hash=key_hash,
+                label=key.label,
+                scopes=" ".join(sorted(key.scopes)),
+                created_at=now,
+            )
+        )
+
+    def for_registrar_key(self, key_hash: bytes) -> RegistrarKeyHolder | None:
+        row = self._connection.execute(
+            sa.select(
+                accounts.c.id,
+                accounts.c.person_id,
+                registrar_keys.c.environment,
+                registrar_keys.c.scopes,
+            )
+            .join(registrar_keys, registrar_keys.c.account_id == accounts.c.id)
+            .where(registrar_keys.c.key_hash == key_hash, registrar_keys.c.revoked_at.is_(None))
+        ).one_or_none()
+        if row is None:
+            return None
+        return RegistrarKeyHolder(
+            Account(row.id, row.person_id), row.environment, frozenset(row.scopes.split())
+        )
+
+    def revoke_registrar_key(self, prefix: str, now: datetime) -> bool:
+        result = self._connection.execute(
+            sa.update(registrar_keys)
+            .where(registrar_keys.c.prefix == prefix, registrar_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+        return result.rowcount > 0
 
 
 class SqlRecipientKeyRepository:
@@ -125,9 +219,12 @@ class SqlRecipientKeyRepository:
         key_hash: bytes,
         label: str | None,
         now: datetime,
+        *,
+        scopes: frozenset[str],
     ) -> None:
         self._connection.execute(
             sa.insert(recipient_keys).values(
+                scopes=" ".join(sorted(scopes)),
                 id=key_id,
                 recipient_id=recipient_id,
                 environment=environment,
@@ -138,13 +235,17 @@ class SqlRecipientKeyRepository:
             )
         )
 
-    def recipient_for(self, key_hash: bytes) -> str | None:
-        recipient_id: str | None = self._connection.execute(
-            sa.select(recipient_keys.c.recipient_id).where(
-                recipient_keys.c.key_hash == key_hash, recipient_keys.c.revoked_at.is_(None)
-            )
-        ).scalar_one_or_none()
-        return recipient_id
+    def holder_for(self, key_hash: bytes) -> RecipientKeyHolder | None:
+        row = self._connection.execute(
+            sa.select(
+                recipient_keys.c.recipient_id,
+                recipient_keys.c.environment,
+                recipient_keys.c.scopes,
+            ).where(recipient_keys.c.key_hash == key_hash, recipient_keys.c.revoked_at.is_(None))
+        ).one_or_none()
+        if row is None:
+            return None
+        return RecipientKeyHolder(row.recipient_id, row.environment, frozenset(row.scopes.split()))
 
     def revoke(self, prefix: str, now: datetime) -> bool:
         result = self._connection.execute(

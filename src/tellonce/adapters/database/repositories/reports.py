@@ -1,28 +1,45 @@
-"""Reports with their disclosures, delivery-queue rows and consent records."""
+"""Reports with their disclosures and consent records (their queue rows: ``delivery``)."""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from tellonce.adapters.database.schema import (
     consent_records,
-    delivery_queue,
     disclosures,
     recipients,
     reports,
 )
-from tellonce.service_layer.ports import (
+from tellonce.domain.disclosures import DisclosureState
+from tellonce.service_layer.ports.reports import (
     DisclosureView,
+    HeldReport,
     NewConsentRecord,
     NewDisclosure,
     NewReport,
     ReportView,
 )
+
+# Built once: constructing a statement costs as much as running a small one (issue 12).
+_INSERT_REPORT = sa.insert(reports)
+_INSERT_DISCLOSURES = sa.insert(disclosures)
+_INSERT_CONSENTS = sa.insert(consent_records)
+_PUSHED = sa.select(recipients.c.id).where(
+    recipients.c.id.in_(sa.bindparam("ids", expanding=True)),
+    recipients.c.endpoint_url.is_not(None),
+)
+
+
+def _shallow(row: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, without ``asdict``'s deep copy of every value."""
+    return {f.name: getattr(row, f.name) for f in fields(row)}
 
 
 class SqlReportRepository:
@@ -41,10 +58,10 @@ class SqlReportRepository:
         new_disclosures: Sequence[NewDisclosure],
         consents: Sequence[NewConsentRecord],
     ) -> None:
-        self._connection.execute(sa.insert(reports), [asdict(report)])
+        self._connection.execute(_INSERT_REPORT, [_shallow(report)])
         if new_disclosures:
             self._connection.execute(
-                sa.insert(disclosures),
+                _INSERT_DISCLOSURES,
                 [
                     {
                         "id": d.id,
@@ -59,27 +76,20 @@ class SqlReportRepository:
                         "updated_at": d.created_at,
                         "person_id": d.person_id,
                         "sequence": d.sequence,
+                        "acknowledge_by": d.acknowledge_by,
+                        "next_chase_at": d.acknowledge_by,
                     }
                     for d in new_disclosures
                 ],
             )
-        queued = [
-            {
-                "message_id": str(d.id),
-                "disclosure_id": d.id,
-                "kind": "disclosure",
-                "state": "pending",
-                "due_at": d.created_at,
-                "attempts": 0,
-                "created_at": d.created_at,
-            }
-            for d in new_disclosures
-            if d.push
-        ]
-        if queued:
-            self._connection.execute(sa.insert(delivery_queue), queued)
         if consents:
-            self._connection.execute(sa.insert(consent_records), [asdict(c) for c in consents])
+            self._connection.execute(_INSERT_CONSENTS, [_shallow(c) for c in consents])
+
+    def pushed(self, recipient_ids: Sequence[str]) -> frozenset[str]:
+        if not recipient_ids:
+            return frozenset()
+        found = self._connection.execute(_PUSHED, {"ids": sorted(set(recipient_ids))})
+        return frozenset(found.scalars())
 
     def view(self, reference: str, account_id: uuid.UUID) -> ReportView | None:
         found = self._views(
@@ -102,6 +112,10 @@ class SqlReportRepository:
                 reports.c.event_type,
                 reports.c.schema_version,
                 reports.c.submitted_at,
+                reports.c.subject_person_id,
+                reports.c.reporter_role,
+                reports.c.held_until,
+                reports.c.cancelled_at,
             )
             .where(condition)
             .order_by(reports.c.submitted_at.desc(), reports.c.reference)
@@ -115,6 +129,7 @@ class SqlReportRepository:
             sa.select(
                 disclosures,
                 recipients.c.name.label("recipient_name"),
+                recipients.c.endpoint_url.label("endpoint_url"),
                 consent_records.c.withdrawn_at.label("consent_withdrawn_at"),
             )
             .join(recipients, recipients.c.id == disclosures.c.recipient_id)
@@ -145,9 +160,13 @@ class SqlReportRepository:
                     acknowledged_at=row["acknowledged_at"],
                     outcome=row["outcome"],
                     outcome_reason=row["outcome_reason"],
+                    sealed_outcome_reason=row["sealed_outcome_reason"],
                     outcome_at=row["outcome_at"],
                     acknowledge_by=row["acknowledge_by"],
                     consent_withdrawn_at=row["consent_withdrawn_at"],
+                    chases=row["chases"],
+                    escalated_at=row["escalated_at"],
+                    pushed=row["endpoint_url"] is not None,
                 )
             )
         return [
@@ -158,6 +177,46 @@ class SqlReportRepository:
                 schema_version=r.schema_version,
                 submitted_at=r.submitted_at,
                 disclosures=tuple(by_report[r.id]),
+                subject_person_id=r.subject_person_id,
+                reporter_role=r.reporter_role,
+                held_until=r.held_until,
+                cancelled_at=r.cancelled_at,
             )
             for r in report_rows
         ]
+
+    def held(self, reference: str, account_id: uuid.UUID) -> HeldReport | None:
+        row = self._connection.execute(
+            sa.select(
+                reports.c.id,
+                reports.c.reference,
+                reports.c.subject_person_id,
+                reports.c.event_type,
+                reports.c.held_until,
+                reports.c.cancelled_at,
+            ).where(reports.c.reference == reference, reports.c.account_id == account_id)
+        ).first()
+        return None if row is None else HeldReport(*row)
+
+    def cancel(self, report_id: uuid.UUID, now: datetime) -> list[uuid.UUID]:
+        self._connection.execute(
+            sa.update(reports).where(reports.c.id == report_id).values(cancelled_at=now)
+        )
+        ids = list(
+            self._connection.execute(
+                sa.select(disclosures.c.id)
+                .where(disclosures.c.report_id == report_id)
+                .order_by(disclosures.c.id)
+            ).scalars()
+        )
+        self._connection.execute(
+            sa.update(disclosures)
+            .where(disclosures.c.report_id == report_id)
+            .values(
+                state=DisclosureState.CANCELLED.value,
+                updated_at=now,
+                acknowledge_by=None,
+                next_chase_at=None,
+            )
+        )
+        return ids

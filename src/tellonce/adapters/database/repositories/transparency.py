@@ -30,7 +30,7 @@ from tellonce.adapters.database.schema import (
     log_runs,
     log_tiles,
 )
-from tellonce.service_layer.log_ports import (
+from tellonce.service_layer.ports.transparency import (
     LogQueueChanged,
     PendingLogEntry,
     PreparedCommitment,

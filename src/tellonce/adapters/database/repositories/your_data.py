@@ -10,13 +10,21 @@ import sqlalchemy as sa
 from tellonce.adapters.database.repositories.catalogue import agreement_from_json
 from tellonce.adapters.database.schema import (
     agreement_versions,
+    citizen_messages,
     consent_records,
+    delivery_attempts,
     disclosures,
     recipients,
     reports,
 )
 from tellonce.domain.catalogue import Agreement
-from tellonce.service_layer.your_data import ConsentChoice, PastDisclosure, SealedReport
+from tellonce.service_layer.ports.your_data import (
+    ConsentChoice,
+    MessageToYou,
+    PastDisclosure,
+    PushAttempt,
+    SealedReport,
+)
 
 
 class SqlYourDataRepository:
@@ -31,6 +39,7 @@ class SqlYourDataRepository:
                 reports.c.event_type,
                 recipients.c.name.label("recipient_name"),
                 recipients.c.controller,
+                recipients.c.endpoint_url,
                 agreement_versions.c.definition,
             )
             .join(reports, reports.c.id == disclosures.c.report_id)
@@ -85,6 +94,38 @@ class SqlYourDataRepository:
         )
         return [SealedReport(*row) for row in rows]
 
+    def messages_for_account(self, account_id: uuid.UUID) -> list[MessageToYou]:
+        m = citizen_messages
+        rows = self._connection.execute(
+            sa.select(
+                m.c.id, m.c.template, m.c.personalisation, m.c.state, m.c.created_at, m.c.sent_at
+            )
+            .where(m.c.account_id == account_id)
+            .order_by(m.c.created_at, m.c.id)
+        )
+        return [MessageToYou(*row) for row in rows]
+
+    def push_attempts_for_account(self, account_id: uuid.UUID) -> list[PushAttempt]:
+        a = delivery_attempts
+        rows = self._connection.execute(
+            sa.select(
+                a.c.disclosure_id,
+                reports.c.reference,
+                disclosures.c.recipient_id,
+                a.c.message_id,
+                a.c.attempted_at,
+                a.c.status_code,
+                a.c.error,
+                a.c.duration_ms,
+                a.c.verdict,
+            )
+            .join(disclosures, disclosures.c.id == a.c.disclosure_id)
+            .join(reports, reports.c.id == disclosures.c.report_id)
+            .where(reports.c.account_id == account_id)
+            .order_by(a.c.attempted_at, a.c.id)
+        )
+        return [PushAttempt(*row) for row in rows]
+
 
 def _disclosure(row: sa.RowMapping) -> PastDisclosure:
     agreement = agreement_from_json(row["definition"])
@@ -112,6 +153,7 @@ def _disclosure(row: sa.RowMapping) -> PastDisclosure:
         acknowledged_at=row["acknowledged_at"],
         outcome=row["outcome"],
         outcome_at=row["outcome_at"],
+        pushed=row["endpoint_url"] is not None,
     )
 
 

@@ -15,13 +15,14 @@ from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from tellonce.entrypoints.api.dependencies import CitizenDep, HubDep
-from tellonce.service_layer.log_reads import (
+from tellonce.entrypoints.api.dependencies import CitizenDep, HubDep, ReportReference
+from tellonce.entrypoints.downloads import json_attachment
+from tellonce.service_layer.transparency.entries import receipt_for_report
+from tellonce.service_layer.transparency.reads import (
     CHECKPOINT_PATH,
     ProofAnswer,
     log_resource,
 )
-from tellonce.service_layer.transparency import receipt_for_report
 
 router = APIRouter(tags=["transparency log"])
 
@@ -134,19 +135,11 @@ def consistency(
     summary="Download a report's transparency receipt, verifiable offline",
 )
 def receipt(
-    reference: Annotated[str, Path(max_length=20, examples=["TLO-7KQ4-M2XH"])],
+    reference: ReportReference,
     hub: HubDep,
     citizen: CitizenDep,
 ) -> Response:
     found = receipt_for_report(
         reference, account=citizen, uow=hub.uow(), vault=hub.vault, cache=hub.log_tiles
     )
-    filename = f"tellonce-receipt-{found.reference}.json"
-    return Response(
-        found.to_json(),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return json_attachment(found.to_json(), f"tellonce-receipt-{found.reference}.json")

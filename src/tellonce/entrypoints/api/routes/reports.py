@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from tellonce.entrypoints.api.dependencies import CitizenDep, HubDep, IdempotencyKey
+from tellonce.entrypoints.api.dependencies import (
+    CitizenDep,
+    HubDep,
+    IdempotencyKey,
+    ReportReference,
+)
 from tellonce.entrypoints.api.schemas import (
     PreviewOut,
     ReportDraftIn,
@@ -14,6 +19,9 @@ from tellonce.entrypoints.api.schemas import (
     ReportOut,
     ReportSubmissionIn,
 )
+from tellonce.service_layer.cooling_off import cancel_report
+from tellonce.service_layer.portal_drafts import normalised_answers
+from tellonce.service_layer.registrations import recorded_registration
 from tellonce.service_layer.reporting import (
     IdempotencyRequest,
     ReportDraft,
@@ -33,8 +41,13 @@ def _draft(body: ReportDraftIn) -> ReportDraft:
 
 @router.post("/preview", summary="Preview who would be told, why, and exactly what")
 def preview(body: ReportDraftIn, hub: HubDep, _citizen: CitizenDep) -> PreviewOut:
-    plan = preview_report(_draft(body), uow=hub.uow(), clock=hub.clock)
-    return PreviewOut.of(plan)
+    plan = preview_report(_draft(body), uow=hub.read_uow(), clock=hub.clock)
+    # A death or a birth: the registrar's reference is checked now, and its details shown.
+    payload = normalised_answers(body.event_type, body.payload, clock=hub.clock) or {}
+    registered = recorded_registration(
+        body.event_type, payload, uow=hub.read_uow(), vault=hub.vault, clock=hub.clock
+    )
+    return PreviewOut.of(plan, registered)
 
 
 @router.post(
@@ -68,6 +81,8 @@ def submit(
         vault=hub.vault,
         clock=hub.clock,
         idempotency=idempotency,
+        read_uow_factory=hub.read_uow,
+        cooling_off=hub.settings.address_cooling_off,
     )
     response.headers["Location"] = f"/api/v1/reports/{result.report.reference}"
     if result.replayed:
@@ -82,14 +97,31 @@ def list_reports(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
 ) -> ReportListOut:
-    views = reports_for_account(account=citizen, uow=hub.uow(), limit=limit, offset=offset)
+    views = reports_for_account(
+        account=citizen, uow=hub.read_uow(), vault=hub.vault, limit=limit, offset=offset
+    )
     return ReportListOut(reports=[ReportOut.of(v) for v in views])
 
 
 @router.get("/{reference}", summary="A report and every recipient's progress")
 def get_report(
-    reference: Annotated[str, Path(max_length=20, examples=["TLO-7KQ4-M2XH"])],
+    reference: ReportReference,
     hub: HubDep,
     citizen: CitizenDep,
 ) -> ReportOut:
-    return ReportOut.of(report_status(reference, account=citizen, uow=hub.uow()))
+    return ReportOut.of(
+        report_status(reference, account=citizen, uow=hub.read_uow(), vault=hub.vault)
+    )
+
+
+@router.post(
+    "/{reference}/cancellation",
+    summary="Cancel a change of address during its cooling-off: nothing is sent",
+    responses={409: {"description": "The cooling-off is over, or it was already cancelled"}},
+)
+def cancel(reference: ReportReference, hub: HubDep, citizen: CitizenDep) -> ReportOut:
+    return ReportOut.of(
+        cancel_report(
+            reference, account=citizen, uow_factory=hub.uow, vault=hub.vault, clock=hub.clock
+        )
+    )

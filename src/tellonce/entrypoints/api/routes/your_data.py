@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from tellonce.entrypoints.api.dependencies import CitizenDep, HubDep
+from tellonce.entrypoints.downloads import json_attachment
+from tellonce.service_layer.consent_records import consent_record_for
 from tellonce.service_layer.consents import Withdrawal, withdraw_consent
+from tellonce.service_layer.ports.your_data import ConsentChoice
 from tellonce.service_layer.rights import export_your_data
-from tellonce.service_layer.your_data import ConsentChoice, data_for_account
+from tellonce.service_layer.your_data import data_for_account
 
 router = APIRouter(prefix="/api/v1", tags=["your data"])
+# Kept in the repository beside the domain code that builds the records.
+CONSENT_RECORD_SCHEMA = (
+    Path(__file__).resolve().parents[3]
+    / "domain"
+    / "schemas"
+    / "iso-27560-consent-record.schema.json"
+)
 
 
 class ConsentOut(BaseModel):
@@ -72,19 +85,37 @@ def withdraw(consent_id: uuid.UUID, hub: HubDep, citizen: CitizenDep) -> Withdra
     return WithdrawalOut.of(withdrawal)
 
 
+@router.get(
+    "/consents/{consent_id}/record",
+    summary="One consent as an ISO/IEC TS 27560-shaped record (W3C DPV codes)",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}, 404: {"description": "Not yours"}},
+)
+def consent_record(consent_id: uuid.UUID, hub: HubDep, citizen: CitizenDep) -> Response:
+    record = consent_record_for(consent_id, account=citizen, uow=hub.uow())
+    body = json.dumps(record, indent=2, ensure_ascii=False).encode()
+    return json_attachment(body, f"tellonce-consent-{consent_id}.json")
+
+
+@router.get(
+    "/schemas/consent-record.json",
+    summary="The JSON Schema every exported consent record is valid against",
+    tags=["schemas"],
+)
+def consent_record_schema() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(CONSENT_RECORD_SCHEMA.read_text(encoding="utf-8"))
+    return loaded
+
+
 @router.post(
     "/access-requests",
-    summary="A copy of everything the hub holds about me (subject access), as JSON",
+    summary=(
+        "A copy of my data (subject access), as JSON: my reports with every detail, "
+        "disclosures, delivery attempts, consents and messages"
+    ),
     response_class=Response,
     responses={200: {"content": {"application/json": {}}}},
 )
 def access_request(hub: HubDep, citizen: CitizenDep) -> Response:
     export = export_your_data(citizen, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
-    return Response(
-        export.as_json(),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return json_attachment(export.as_json(), export.filename)

@@ -14,9 +14,36 @@ from tellonce.entrypoints.portal.journeys.builders import (
     nino,
     text,
 )
-from tellonce.entrypoints.portal.questions import Option
+from tellonce.entrypoints.portal.questions import Option, Question
+
+# Acting for others (ADR 0088): an adult's change may be reported under a power of attorney,
+# which the hub records as the reporter's claim and shows to the recipients that agreed to it.
+REPORTER_FOR_ADULT = (
+    Option("self", N_("Myself")),
+    Option("power_of_attorney", N_("An adult I have a power of attorney for")),
+)
+
+
+POWER_OF_ATTORNEY_HINT = N_(
+    "If you act for someone under a lasting or enduring power of attorney, answer the next "
+    "questions about them. Organisations may ask to see the power of attorney."
+)
+
+
+def reporter() -> Question:
+    return choice(
+        "reporter",
+        N_("Who are you reporting this for?"),
+        ("reporter", "role"),
+        REPORTER_FOR_ADULT,
+        summary=N_("Reporting for"),
+        missing=N_("Select who you are reporting this for"),
+        hint=POWER_OF_ATTORNEY_HINT,
+    )
+
 
 CHANGE_OF_ADDRESS = (
+    reporter(),
     name("name", N_("What is your name?"), ("person", "name")),
     date(
         "date-of-birth",
@@ -63,6 +90,7 @@ EVIDENCE = (
 )
 
 CHANGE_OF_NAME = (
+    reporter(),
     name(
         "previous-name",
         N_("What was your previous name?"),

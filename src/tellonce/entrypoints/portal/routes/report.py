@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tellonce.entrypoints.portal.context import Portal
-from tellonce.entrypoints.portal.drafts import NoJourney, current_state, save_state, start_state
+from tellonce.entrypoints.portal.drafts import start_state
+from tellonce.entrypoints.portal.flow import JourneyDep, MaybeJourneyDep, Underway
 from tellonce.entrypoints.portal.forms import (
     MISSING_CODES,
     FieldError,
@@ -22,7 +23,6 @@ from tellonce.entrypoints.portal.i18n import Gettext
 from tellonce.entrypoints.portal.journeys import JOURNEYS
 from tellonce.entrypoints.portal.questions import Question
 from tellonce.entrypoints.portal.rendering import language_of, redirect, render
-from tellonce.entrypoints.portal.routes.flow import continue_url, problems_for
 from tellonce.entrypoints.portal.security import AccountDep, PortalDep, PostedDep, draft_id
 from tellonce.entrypoints.portal.state import (
     JourneyState,
@@ -46,20 +46,19 @@ def error_context(errors: Sequence[FieldError]) -> dict[str, Any]:
 
 
 @router.get("/report")
-def what_changed(request: Request, portal: PortalDep, account: AccountDep) -> HTMLResponse:
-    chosen = None
-    try:
-        _, state = current_state(request, portal, account)
-        chosen = state.event_type
-    except NoJourney:
-        pass
+def what_changed(request: Request, portal: PortalDep, journey: MaybeJourneyDep) -> HTMLResponse:
+    chosen = None if journey is None else journey.state.event_type
     expired = draft_id(request) is not None and chosen is None
     return render(request, portal, "what_changed.html", _choices(chosen) | {"expired": expired})
 
 
 @router.post("/report")
 def choose_event(
-    request: Request, portal: PortalDep, account: AccountDep, form: PostedDep
+    request: Request,
+    portal: PortalDep,
+    account: AccountDep,
+    form: PostedDep,
+    journey: MaybeJourneyDep,
 ) -> Response:
     event_type = form.get("answer")
     if event_type not in JOURNEYS:
@@ -67,13 +66,11 @@ def choose_event(
         errors = [FieldError("answer", _("Select what has changed"))]
         context = _choices(None) | error_context(errors)
         return render(request, portal, "what_changed.html", context, status=400)
-    try:
-        found, state = current_state(request, portal, account)
-        if state.event_type == event_type:
-            return redirect(continue_url(portal, state))
-        discard_draft(found, account=account, uow=portal.hub.uow())  # a different change now
-    except NoJourney:
-        pass
+    if journey is not None:
+        if journey.state.event_type == event_type:
+            return redirect(journey.continue_url())
+        # a different change now
+        discard_draft(journey.draft_id, account=account, uow=portal.hub.uow())
     state = JourneyState(event_type)
     response = redirect(question_url(state, state.questions()[0]))
     start_state(portal, account, state, response)
@@ -86,19 +83,18 @@ def _choices(chosen: str | None) -> dict[str, Any]:
 
 @router.get("/report/{event_type}/{slug}")
 def question_page(
-    request: Request, portal: PortalDep, account: AccountDep, event_type: str, slug: str
+    request: Request, portal: PortalDep, journey: JourneyDep, event_type: str, slug: str
 ) -> Response:
-    try:
-        _found, state = current_state(request, portal, account)
-    except NoJourney:
-        return redirect("/report")
+    state = journey.state
     question = _question(state, event_type, slug)
     if question is None:
-        return redirect(continue_url(portal, state))
+        return redirect(journey.continue_url())
     _ = portal.gettext(language_of(request))
     errors: list[FieldError] = []
     if slug in state.pages:  # rules this answer still breaks, such as "must be different"
-        errors = rule_errors(question, problems_for(portal, state), _)
+        # (not a part still to fill in, as a page pre-filled by the assistant has: ADR 0060)
+        broken = [p for p in journey.problems() if p.code not in MISSING_CODES]
+        errors = rule_errors(question, broken, _)
     values = state.pages.get(slug, {})
     change = request.query_params.get("change") == "1"
     return _render_question(request, portal, state, question, values, errors, change=change)
@@ -108,27 +104,25 @@ def question_page(
 def answer_question(
     request: Request,
     portal: PortalDep,
-    account: AccountDep,
+    account: AccountDep,  # noqa: ARG001 - signed in before the form is checked
     form: PostedDep,
+    journey: JourneyDep,
     event_type: str,
     slug: str,
 ) -> Response:
-    try:
-        found, state = current_state(request, portal, account)
-    except NoJourney:
-        return redirect("/report")
+    state = journey.state
     question = _question(state, event_type, slug)
     if question is None:
-        return redirect(continue_url(portal, state))
+        return redirect(journey.continue_url())
     _ = portal.gettext(language_of(request))
     raw = read_answers(question, form.as_dict())
     change = form.get("change") == "1"
-    errors = input_errors(question, raw, _) or _rule_errors_with(portal, state, question, raw, _)
+    errors = input_errors(question, raw, _) or _rule_errors_with(journey, question, raw, _)
     if errors:
         return _render_question(request, portal, state, question, raw, errors, change, status=400)
     state.pages[slug] = raw
-    save_state(portal, account, found, state)
-    return redirect(_next_url(portal, state, question, change=change))
+    journey.save()
+    return redirect(_next_url(journey, question, change=change))
 
 
 def _question(state: JourneyState, event_type: str, slug: str) -> Question | None:
@@ -139,24 +133,26 @@ def _question(state: JourneyState, event_type: str, slug: str) -> Question | Non
 
 
 def _rule_errors_with(
-    portal: Portal, state: JourneyState, question: Question, raw: dict[str, str], _: Gettext
+    journey: Underway, question: Question, raw: dict[str, str], _: Gettext
 ) -> list[FieldError]:
+    state = journey.state
     pages = {**state.pages, question.slug: raw}
     questions = state.journey.applicable(pages)
     trial = JourneyState(state.event_type, pages=pages)
-    problems = problems_for(portal, trial, build_payload(questions, pages))
+    problems = journey.problems(trial, build_payload(questions, pages))
     return rule_errors(question, problems, _)
 
 
-def _next_url(portal: Portal, state: JourneyState, question: Question, *, change: bool) -> str:
+def _next_url(journey: Underway, question: Question, *, change: bool) -> str:
     # A rule that spans answers (a new address the same as the old) may now fail on an
     # earlier page: go back there first.
-    for problem in problems_for(portal, state):
+    state = journey.state
+    for problem in journey.problems():
         owner = owner_of(state, problem)
         if problem.code not in MISSING_CODES and owner is not None and owner.slug in state.pages:
             return question_url(state, owner)
     following = None if change else state.journey.after(question.slug, state.pages)
-    return question_url(state, following) if following else continue_url(portal, state)
+    return question_url(state, following) if following else journey.continue_url()
 
 
 def _render_question(

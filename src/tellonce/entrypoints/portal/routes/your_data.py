@@ -1,11 +1,12 @@
 """What the citizen can see about their own data: every disclosure, consents, and messages.
 
 Here they can also withdraw a consent they gave (as easily as they gave it) and download a
-copy of everything the hub holds about them.
+copy of their data (what ``export_your_data`` lists).
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -15,18 +16,22 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tellonce.domain.errors import Conflict, NotFound
+from tellonce.entrypoints.downloads import json_attachment
 from tellonce.entrypoints.portal.context import Portal
 from tellonce.entrypoints.portal.display import event_title, field_label
 from tellonce.entrypoints.portal.i18n import N_
 from tellonce.entrypoints.portal.rendering import language_of, redirect, render
-from tellonce.entrypoints.portal.routes.tracking import STATUS_TAGS, UK, when
+from tellonce.entrypoints.portal.routes.rights import request_rows
+from tellonce.entrypoints.portal.routes.tracking import UK, status_tag, when
 from tellonce.entrypoints.portal.security import AccountDep, PortalDep, PostedDep
 from tellonce.service_layer import consents
+from tellonce.service_layer.consent_records import consent_record_for
 from tellonce.service_layer.consents import withdraw_consent
 from tellonce.service_layer.notifications import messages_for_account
-from tellonce.service_layer.ports import Account
-from tellonce.service_layer.rights import export_your_data
-from tellonce.service_layer.your_data import ConsentChoice, PastDisclosure, data_for_account
+from tellonce.service_layer.ports.identity import Account
+from tellonce.service_layer.ports.your_data import ConsentChoice, PastDisclosure
+from tellonce.service_layer.rights import export_your_data, printable_copy
+from tellonce.service_layer.your_data import data_for_account
 
 router = APIRouter(include_in_schema=False)
 
@@ -57,7 +62,7 @@ def your_data(request: Request, portal: PortalDep, account: AccountDep) -> HTMLR
             "event": event_title(d.event_type, _),
             "when": when(d.created_at, language),
             "fields": [field_label(path, _) for path in d.fields],
-            "status": _(STATUS_TAGS.get(d.outcome or d.state, (d.state, ""))[0]),
+            "status": _(status_tag(d.outcome or d.state, pushed=d.pushed)[0]),
         }
         for d in data.disclosures
     ]
@@ -70,6 +75,7 @@ def your_data(request: Request, portal: PortalDep, account: AccountDep) -> HTMLR
         for c in data.consents
     ]
     context: dict[str, Any] = {"disclosures": disclosures, "consents": consent_rows}
+    context["requests"] = request_rows(portal, account, language, _)
     withdrawn = _choice(data.consents, request.query_params.get("withdrawn"))
     if withdrawn is not None and withdrawn.withdrawn_at is not None:
         disclosure = _disclosure_for(withdrawn, data.disclosures)
@@ -116,24 +122,89 @@ def withdraw(
     return redirect(f"/your-data?withdrawn={withdrawal.consent_id}")
 
 
+@router.get("/your-data/consents/{consent_id}/record")
+def consent_record_download(
+    request: Request, portal: PortalDep, account: AccountDep, consent_id: str
+) -> Response:
+    """The consent record (ISO/IEC TS 27560 shape) as a JSON file the citizen keeps."""
+    found = _find(portal, account, consent_id)
+    if found is None:
+        return render(request, portal, "not_found.html", status=404)
+    record = consent_record_for(found[0].id, account=account, uow=portal.hub.uow())
+    body = json.dumps(record, indent=2, ensure_ascii=False).encode()
+    return json_attachment(body, f"tellonce-consent-{found[0].id}.json")
+
+
+@router.post("/your-data/copy")
+def printable(
+    request: Request,
+    portal: PortalDep,
+    account: AccountDep,
+    form: PostedDep,  # noqa: ARG001 - CSRF checked
+) -> HTMLResponse:
+    """A copy of the citizen's data as a page to print or save, with the log's proofs."""
+    language = language_of(request)
+    _ = portal.gettext(language)
+    hub = portal.hub
+    copy = printable_copy(account, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
+    document = copy.export.document
+    reports = []
+    for report in document["reports"]:
+        details = [
+            (field_label(path, _), value) for path, value in _leaves(report["details"] or {})
+        ]
+        told = [
+            {
+                "record": d,
+                "fields": [field_label(f, _) for f in d["fields"]],
+                "when": when(d["created_at"], language),
+                "status": _(status_tag(d["outcome"] or d["state"], pushed=d["pushed"])[0]),
+                "proofs": copy.proofs.get(str(d["id"]), []),
+            }
+            for d in document["disclosures"]
+            if d["report_reference"] == report["reference"]
+        ]
+        reports.append(
+            {
+                "report": report,
+                "title": event_title(report["event_type"], _),
+                "when": when(report["submitted_at"], language),
+                "details": details,
+                "erased": report["details"] is None,
+                "disclosures": told,
+            }
+        )
+    context = {
+        "reports": reports,
+        "made": when(copy.export.exported_at, language),
+        "origin": copy.log_origin,
+        "back_url": "/your-data",
+    }
+    return render(request, portal, "your_data_copy.html", context)
+
+
+def _leaves(node: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """Each detail as (dotted path, text), in the order given."""
+    if isinstance(node, dict):
+        found: list[tuple[str, str]] = []
+        for name, value in node.items():
+            found += _leaves(value, f"{prefix}.{name}" if prefix else name)
+        return found
+    if isinstance(node, list):
+        return [leaf for item in node for leaf in _leaves(item, prefix)]
+    return [] if node is None else [(prefix, str(node))]
+
+
 @router.post("/your-data/download")
 def download(
     portal: PortalDep,
     account: AccountDep,
     form: PostedDep,  # noqa: ARG001 - CSRF checked
 ) -> Response:
-    """A copy of everything the hub holds about the citizen (a subject access request)."""
+    """A copy of the citizen's data (a subject access request): see ``export_your_data``."""
     hub = portal.hub
     export = export_your_data(account, uow=hub.uow(), vault=hub.vault, clock=hub.clock)
-    return Response(
-        export.as_json(),
-        media_type="application/json",
-        headers={
-            "Content-Disposition": f'attachment; filename="{export.filename}"',
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return json_attachment(export.as_json(), export.filename)
 
 
 def _find(portal: Portal, account: Account, consent_id: str) -> Found | None:

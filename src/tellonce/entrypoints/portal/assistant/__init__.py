@@ -1,0 +1,1 @@
+"""The webchat assistant in the portal: its pages, its words, and what it pre-fills."""

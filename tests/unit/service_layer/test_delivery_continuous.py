@@ -1,0 +1,171 @@
+"""deliver_continuously, the worker's loop, on the fakes: each message settled as its answer
+comes, claiming while slow sends are in flight, and what a worker holds bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any, cast
+
+import pytest
+
+from tellonce.service_layer.delivery import DeliveryService, deliver_continuously
+from tellonce.service_layer.ports.pusher import OutgoingWebhook, PushResult
+from tests.fakes import FakeDatabase, FakeUnitOfWork, RecordingPusher
+from tests.support.fake_world import World
+
+pytestmark = pytest.mark.anyio
+POLL = 0.01
+
+
+@dataclass
+class HangingPusher(RecordingPusher):
+    """Answers at once, except that pushes to ``hanging`` wait until ``release`` is set."""
+
+    hanging: str = "dwp"
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: int = 0
+    most_waiting: int = 0
+
+    async def send(self, webhook: OutgoingWebhook) -> PushResult:
+        if webhook.url.endswith("/" + self.hanging):
+            self.waiting += 1
+            self.most_waiting = max(self.most_waiting, self.waiting)
+            try:
+                await self.release.wait()
+            finally:
+                self.waiting -= 1
+        return await super().send(webhook)
+
+
+def states(world: World) -> Counter[tuple[str, str]]:
+    return Counter((d.recipient_id, d.state) for d in world.database.tables.disclosures.values())
+
+
+async def eventually(condition: object, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, f"timed out: {condition}"
+        await asyncio.sleep(0.01)
+
+
+class OneAtATime:
+    """Units of work of the fake database, one at a time: the loop claims and settles in
+    threads side by side, and the fake does not model isolation (the last commit wins)."""
+
+    def __init__(self, database: FakeDatabase, lock: threading.Lock) -> None:
+        self._uow = database.uow()
+        self._lock = lock
+
+    def __enter__(self) -> FakeUnitOfWork:
+        self._lock.acquire()
+        return self._uow.__enter__()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            self._uow.__exit__(kind, exc, tb)
+        finally:
+            self._lock.release()
+
+
+@pytest.fixture(autouse=True)
+def one_at_a_time(world: World, delivery: DeliveryService) -> None:
+    lock = threading.Lock()
+    delivery.uow_factory = cast(Any, lambda: OneAtATime(world.database, lock))
+
+
+@pytest.fixture
+def hanging(delivery: DeliveryService) -> HangingPusher:
+    pusher = HangingPusher()
+    delivery.pusher = pusher
+    return pusher
+
+
+async def test_a_hanging_receiver_delays_nobody_else(
+    world: World, delivery: DeliveryService, hanging: HangingPusher
+) -> None:
+    stop = asyncio.Event()
+    world.submit()
+    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    await eventually(lambda: states(world)[("dvla", "delivered")] == 1)
+    # A report submitted while dwp's push hangs: dvla has it at once, without waiting for dwp.
+    world.submit()
+    await eventually(lambda: states(world)[("dvla", "delivered")] == 2)
+    assert hanging.waiting == 2
+    assert states(world)[("dwp", "delivered")] == 0
+    hanging.release.set()
+    await eventually(lambda: states(world)[("dwp", "delivered")] == 2)
+    stop.set()
+    totals = await loop
+    assert (totals.claimed, totals.delivered) == (4, 4)
+    assert not world.database.tables.attempts[-1:] or all(
+        a.verdict == "delivered" for a in world.database.tables.attempts
+    )
+
+
+async def test_a_recipient_at_its_bound_gets_no_more_claims_until_some_settle(
+    world: World, delivery: DeliveryService, hanging: HangingPusher
+) -> None:
+    delivery.in_flight_per_recipient = 2
+    delivery.batch_size = 1  # one message a claim: the bound is then exact
+    stop = asyncio.Event()
+    for _ in range(5):
+        world.submit()
+    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    await eventually(lambda: states(world)[("dvla", "delivered")] == 5)
+    await asyncio.sleep(0.05)
+    assert hanging.most_waiting == 2  # dwp's other three stay queued, unclaimed
+    leased = [q for q in world.database.tables.queue.values() if q.lease_owner is not None]
+    assert len(leased) == 2
+    hanging.release.set()
+    await eventually(lambda: states(world)[("dwp", "delivered")] == 5)
+    stop.set()
+    assert (await loop).delivered == 10
+
+
+async def test_stop_settles_what_is_in_flight(
+    world: World, delivery: DeliveryService, hanging: HangingPusher
+) -> None:
+    stop = asyncio.Event()
+    world.submit()
+    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    await eventually(lambda: hanging.waiting == 1)
+    stop.set()
+    await asyncio.sleep(0.05)
+    assert not loop.done()  # it waits for dwp's answer, then settles it
+    hanging.release.set()
+    totals = await loop
+    assert totals.delivered == 2
+    assert states(world)[("dwp", "delivered")] == 1
+
+
+async def test_cancelled_it_leaves_the_claims_held_for_handing_back(
+    world: World, delivery: DeliveryService, hanging: HangingPusher
+) -> None:
+    stop = asyncio.Event()
+    world.submit()
+    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    await eventually(lambda: hanging.waiting == 1)
+    await eventually(lambda: states(world)[("dvla", "delivered")] == 1)
+    loop.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await loop
+    assert hanging.waiting == 0  # the send was cancelled too
+    [held] = [q for q in world.database.tables.queue.values() if q.lease_owner is not None]
+    assert world.database.tables.disclosures[held.disclosure_id].recipient_id == "dwp"
+    assert states(world)[("dwp", "delivered")] == 0
+
+
+async def test_until_idle_returns_when_nothing_is_due(
+    world: World, delivery: DeliveryService, pusher: RecordingPusher
+) -> None:
+    for _ in range(3):
+        world.submit()
+    totals = await deliver_continuously(delivery, asyncio.Event(), poll=POLL, until_idle=True)
+    assert (totals.claimed, totals.delivered) == (6, 6)
+    assert len(pusher.sent) == 6
