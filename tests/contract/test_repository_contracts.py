@@ -261,16 +261,22 @@ def test_a_lapsed_lease_passes_the_message_to_another_worker(
         assert u.deliveries.claim(later + timedelta(days=1), "w4", later, 10) == []
 
 
+def ids(seeded: Seeded) -> list[uuid.UUID]:
+    return [d.id for d in seeded.disclosures.values()]
+
+
 def test_disabled_endpoints_are_not_claimed_until_released(uow: Factory, clock: FakeClock) -> None:
     seeded = seed(uow, clock)
     dwp = seeded.disclosures["dwp"]
     queue(uow, push(dwp))
     now = clock.now()
-    with uow() as u:
-        u.endpoints.set_state("dwp", "disabled", now)
-        u.disclosures.mark_push_failed([dwp.id], DisclosureState.ENDPOINT_DISABLED.value, now)
+    with uow() as u:  # its waiting push says why it waits; nothing else changes
+        assert u.endpoints.disable("dwp", now) == 1
         u.commit()
     with uow() as u:
+        states = {d.recipient_id: d.state for d in map(u.disclosures.get, ids(seeded)) if d}
+        assert states.pop("dwp") == DisclosureState.ENDPOINT_DISABLED
+        assert set(states.values()) == {DisclosureState.QUEUED}
         assert u.deliveries.claim(now, "w1", now + timedelta(minutes=2), 10) == []
         assert [r.id for r in u.deliveries.stuck()] == [dwp.id]
         u.endpoints.set_state("dwp", "enabled", now)

@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from tellonce.domain.catalogue import Agreement, Catalogue, Recipient
+from tellonce.domain.delivery_queue import QueueKind
 from tellonce.domain.disclosures import DisclosureState
 from tellonce.service_layer.ports.catalogue import PublishedVersion
 from tellonce.service_layer.ports.consents import ConsentRecord, WithdrawnDisclosure
@@ -280,12 +281,12 @@ class FakeReportRepository(_Repository):
         for consent in consents:
             self._t.consents[consent.id] = ConsentRow(consent)
 
-    def pushed(self, recipient_ids: Sequence[str]) -> frozenset[str]:
-        return frozenset(
-            r
+    def pushed(self, recipient_ids: Sequence[str]) -> dict[str, str]:
+        return {
+            r: self._t.recipients[r].endpoint_state or "enabled"
             for r in recipient_ids
             if r in self._t.recipients and self._t.recipients[r].endpoint_url is not None
-        )
+        }
 
     def view(self, reference: str, account_id: uuid.UUID) -> ReportView | None:
         found = [
@@ -462,6 +463,24 @@ class FakeEndpointRepository(_Repository):
         for secret in self._t.secrets:
             if secret.recipient_id == recipient_id and secret.retires_at is None:
                 secret.retires_at = at
+
+    def disable(self, recipient_id: str, now: datetime) -> int:
+        self.set_state(recipient_id, "disabled", now)
+        waiting = {
+            q.disclosure_id
+            for q in self._t.queue.values()
+            if q.kind == QueueKind.DISCLOSURE.value and q.state == "pending"
+        }
+        held = 0
+        for row in self._t.disclosures.values():
+            if (
+                row.recipient_id == recipient_id
+                and row.id in waiting
+                and row.state in (DisclosureState.QUEUED.value, DisclosureState.RETRYING.value)
+            ):
+                row.state, row.updated_at = DisclosureState.ENDPOINT_DISABLED.value, now
+                held += 1
+        return held
 
     def release_disabled(self, recipient_id: str, now: datetime) -> int:
         released = 0

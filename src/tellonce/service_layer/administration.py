@@ -306,7 +306,7 @@ def set_endpoint_enabled(
         if endpoint is None or endpoint.url is None:
             raise NotFound(f"Recipient {recipient_id!r} has no push endpoint")
         # The worker claims only enabled endpoints' pushes: they wait, none is lost.
-        uow.endpoints.set_state(recipient_id, "disabled", now)
+        uow.endpoints.disable(recipient_id, now)
         record_hub_action(uow, member, "endpoint-disabled", now, {"recipient": recipient_id})
         uow.commit()
 

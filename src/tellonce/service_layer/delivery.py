@@ -486,7 +486,7 @@ def _failed(
     if verdict is DeliveryVerdict.DISABLE_ENDPOINT:
         # 410 Gone: stop pushing to this endpoint. The message stays queued and waits, visible
         # to administrators, until the endpoint is re-enabled or the recipient pulls it.
-        uow.endpoints.set_state(message.disclosure.recipient_id, "disabled", now)
+        uow.endpoints.disable(message.disclosure.recipient_id, now)
         uow.deliveries.reschedule(message.queue_id, service.owner, now, attempts)
         uow.disclosures.mark_push_failed(
             disclosure_ids, DisclosureState.ENDPOINT_DISABLED.value, now

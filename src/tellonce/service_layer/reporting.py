@@ -607,6 +607,18 @@ def _write_prepared(uow: UnitOfWork, prepared: _PreparedReport) -> ReportView:
         dataclasses.replace(d, sequence=sequence)
         for d, sequence in zip(prepared.disclosures, sequences, strict=True)
     ]
+    endpoints = uow.reports.pushed([d.recipient_id for d in disclosures])
+    queued = [
+        route.recipient.channel is not Channel.PULL and route.agreement.id not in held
+        for route in told
+    ]
+    # A push to an endpoint that is disabled (410 Gone, or an operator) waits, and says so.
+    disclosures = [
+        dataclasses.replace(d, state=DisclosureState.ENDPOINT_DISABLED.value)
+        if push and endpoints.get(d.recipient_id) == "disabled"
+        else d
+        for d, push in zip(disclosures, queued, strict=True)
+    ]
     uow.reports.add(report, disclosures, prepared.consents)
     # The outbox: push recipients' messages commit with the report, or not at all.
     uow.deliveries.enqueue(
@@ -615,15 +627,14 @@ def _write_prepared(uow: UnitOfWork, prepared: _PreparedReport) -> ReportView:
             NewQueuedMessage(
                 str(d.id), d.id, QueueKind.DISCLOSURE, report.held_until or d.created_at
             )
-            for d, route in zip(disclosures, told, strict=True)
-            if route.recipient.channel is not Channel.PULL and route.agreement.id not in held
+            for d, push in zip(disclosures, queued, strict=True)
+            if push
         ]
     )
     write_report_entries(uow, prepared.entries)
     if report.held_until is not None:
         _tell_of_hold(uow, report, report.held_until, earlier[0].reference if earlier else None)
-    pushed = uow.reports.pushed([d.recipient_id for d in disclosures])
-    return written_view(report, disclosures, [r.recipient.name for r in told], pushed)
+    return written_view(report, disclosures, [r.recipient.name for r in told], frozenset(endpoints))
 
 
 def _write_report(

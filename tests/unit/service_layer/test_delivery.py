@@ -17,6 +17,7 @@ from tellonce.service_layer.delivery import (
     replay_dead_letters,
     stuck_deliveries,
 )
+from tellonce.service_layer.endpoints import enable_endpoint
 from tests.fakes import RecordingPusher
 from tests.support.fake_world import World
 
@@ -92,6 +93,37 @@ async def test_410_gone_disables_the_endpoint_and_parks_its_messages(
     assert states(world)["dwp"] == DisclosureState.ENDPOINT_DISABLED
     world.clock.advance(timedelta(days=1))
     assert await deliver_due(delivery) == DeliveryRound(claimed=0)
+
+
+def dwp_states(world: World) -> list[str]:
+    return sorted(
+        d.state for d in world.database.tables.disclosures.values() if d.recipient_id == "dwp"
+    )
+
+
+@pytest.mark.anyio
+async def test_after_a_410_every_waiting_push_says_endpoint_disabled_until_enabled(
+    world: World, delivery: DeliveryService, pusher: RecordingPusher
+) -> None:
+    # Report A's push fails once and waits to retry; report B's gets 410 Gone meanwhile.
+    pusher.behaviour = lambda path, _attempt: (
+        (503 if len(pusher.sent) <= 2 else 410) if path == "dwp" else 204,
+        {},
+    )
+    world.submit()
+    assert await deliver_due(delivery) == DeliveryRound(claimed=2, delivered=1, retrying=1)
+    world.submit()
+    assert await deliver_due(delivery) == DeliveryRound(claimed=2, delivered=1, endpoint_disabled=1)
+    # A's push was not in that batch: it waits too, and says why (reliability.md, finding 6).
+    assert dwp_states(world) == [DisclosureState.ENDPOINT_DISABLED] * 2
+    world.submit()  # a report made while the endpoint is disabled says so from the start
+    assert dwp_states(world) == [DisclosureState.ENDPOINT_DISABLED] * 3
+    world.clock.advance(timedelta(days=1))  # only C's push to DVLA is sent
+    assert await deliver_due(delivery) == DeliveryRound(claimed=1, delivered=1)
+    pusher.behaviour = lambda _, __: (204, {})
+    enable_endpoint("dwp", uow=world.database.uow(), clock=world.clock)
+    assert dwp_states(world) == [DisclosureState.QUEUED] * 3
+    assert await deliver_due(delivery) == DeliveryRound(claimed=3, delivered=3)
 
 
 @pytest.mark.anyio

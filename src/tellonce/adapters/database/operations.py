@@ -42,7 +42,6 @@ from tellonce.service_layer.ports.operations import (
 # Upper bounds, in seconds, of the latency histograms' buckets (+Inf is added by the collector).
 ATTEMPT_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 LATENCY_BUCKETS = (1.0, 5.0, 15.0, 60.0, 300.0, 900.0, 3600.0, 6 * 3600.0, 86400.0)
-_OPEN_STATES = ("queued", "retrying", "overdue")
 
 
 def head_revisions() -> frozenset[str]:

@@ -39,4 +39,9 @@ class EndpointRepository(Protocol):
         """Secrets with no retirement yet stop at ``at``; those already retiring keep theirs."""
         ...
 
+    def disable(self, recipient_id: str, now: datetime) -> int:
+        """Stop pushing to the recipient's endpoint (a 410 Gone, or an operator): its pushes
+        wait, and every one still waiting shows as endpoint-disabled. How many that is."""
+        ...
+
     def release_disabled(self, recipient_id: str, now: datetime) -> int: ...

@@ -120,8 +120,9 @@ class ReportRepository(Protocol):
         disclosures: Sequence[NewDisclosure],
         consents: Sequence[NewConsentRecord],
     ) -> None: ...
-    def pushed(self, recipient_ids: Sequence[str]) -> frozenset[str]:
-        """Which of these recipients have a push endpoint (the others collect from a feed)."""
+    def pushed(self, recipient_ids: Sequence[str]) -> dict[str, str]:
+        """Which of these recipients have a push endpoint (the others collect from a feed), each
+        with its state: "enabled", or "disabled" after a 410 Gone or by an operator."""
         ...
 
     def view(self, reference: str, account_id: uuid.UUID) -> ReportView | None: ...

@@ -13,6 +13,7 @@ from tellonce.adapters.database.schema import (
     recipient_secrets,
     recipients,
 )
+from tellonce.domain.delivery_queue import QueueKind
 from tellonce.domain.disclosures import DisclosureState
 from tellonce.service_layer.ports.endpoints import Endpoint
 
@@ -77,6 +78,25 @@ class SqlEndpointRepository:
             )
             .values(retires_at=at)
         )
+
+    def disable(self, recipient_id: str, now: datetime) -> int:
+        self.set_state(recipient_id, "disabled", now)
+        waiting = sa.select(delivery_queue.c.disclosure_id).where(
+            delivery_queue.c.kind == QueueKind.DISCLOSURE.value,
+            delivery_queue.c.state == "pending",
+        )
+        held = self._connection.execute(
+            sa.update(disclosures)
+            .where(
+                disclosures.c.recipient_id == recipient_id,
+                disclosures.c.state.in_(
+                    [DisclosureState.QUEUED.value, DisclosureState.RETRYING.value]
+                ),
+                disclosures.c.id.in_(waiting),
+            )
+            .values(state=DisclosureState.ENDPOINT_DISABLED.value, updated_at=now)
+        )
+        return int(held.rowcount)
 
     def release_disabled(self, recipient_id: str, now: datetime) -> int:
         """After re-enabling: disclosures parked by a 410 go back to the queue."""

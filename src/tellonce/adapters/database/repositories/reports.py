@@ -31,7 +31,7 @@ from tellonce.service_layer.ports.reports import (
 _INSERT_REPORT = sa.insert(reports)
 _INSERT_DISCLOSURES = sa.insert(disclosures)
 _INSERT_CONSENTS = sa.insert(consent_records)
-_PUSHED = sa.select(recipients.c.id).where(
+_PUSHED = sa.select(recipients.c.id, recipients.c.endpoint_state).where(
     recipients.c.id.in_(sa.bindparam("ids", expanding=True)),
     recipients.c.endpoint_url.is_not(None),
 )
@@ -85,11 +85,11 @@ class SqlReportRepository:
         if consents:
             self._connection.execute(_INSERT_CONSENTS, [_shallow(c) for c in consents])
 
-    def pushed(self, recipient_ids: Sequence[str]) -> frozenset[str]:
+    def pushed(self, recipient_ids: Sequence[str]) -> dict[str, str]:
         if not recipient_ids:
-            return frozenset()
+            return {}
         found = self._connection.execute(_PUSHED, {"ids": sorted(set(recipient_ids))})
-        return frozenset(found.scalars())
+        return {row.id: row.endpoint_state or "enabled" for row in found}
 
     def view(self, reference: str, account_id: uuid.UUID) -> ReportView | None:
         found = self._views(
