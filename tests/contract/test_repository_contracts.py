@@ -619,7 +619,7 @@ def test_a_recipient_key_holds_its_recipient_environment_and_scopes(
     assert (both.recipient_id, both.environment) == ("dvla", "live")
     assert both.scopes == {"feed", "acknowledge"}
     with uow() as u:
-        assert u.recipient_keys.revoke("tlo_test_abcdefgh", clock.now())
+        assert u.recipient_keys.revoke("tlo_test_abcdefgh", clock.now()) == "dwp"
         u.commit()
     with uow() as u:
         assert u.recipient_keys.holder_for(b"h" * 32) is None

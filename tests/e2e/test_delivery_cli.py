@@ -123,6 +123,21 @@ def test_keys_can_be_created_and_revoked(cli_env: Hub, capsys: pytest.CaptureFix
         main(["recipients", "revoke-key", prefix.group(1)], clock=hub.clock) == 1
     )  # already revoked
     assert main(["recipients", "create-key", "nobody"], clock=hub.clock) == 1
+    assert main(["registrars", "create-key", "leeds-register-office"], clock=hub.clock) == 0
+    office = re.search(r"prefix for revocation: (\S+)", capsys.readouterr().out)
+    assert office
+    assert main(["registrars", "revoke-key", office.group(1)], clock=hub.clock) == 0
+    assert main(["registrars", "revoke-key", office.group(1)], clock=hub.clock) == 1
+    # Who holds a key is part of who can change the hub: each issue and revocation is a hub
+    # action by the command line, committed with it; a refusal logs nothing.
+    actions = [json.loads(entry) for entry in hub_actions(hub)]
+    assert [(a["action"], a.get("recipient"), a.get("registrar"), a["key"]) for a in actions] == [
+        ("api-key-issued", "dwp", None, prefix.group(1)),
+        ("api-key-revoked", "dwp", None, prefix.group(1)),
+        ("registrar-key-issued", None, "leeds-register-office", office.group(1)),
+        ("registrar-key-revoked", None, None, office.group(1)),
+    ]
+    assert all(a["actor"] == {"role": "command line", "organisation": "hub"} for a in actions)
 
 
 def test_a_key_is_issued_with_the_scopes_asked_for(

@@ -189,13 +189,13 @@ class FakeRecipientKeyRepository(_Repository):
             return None
         return RecipientKeyHolder(row["recipient_id"], row["environment"], row["scopes"])
 
-    def revoke(self, prefix: str, now: datetime) -> bool:
-        revoked = False
+    def revoke(self, prefix: str, now: datetime) -> str | None:
+        owner = None
         for row in self._t.recipient_keys.values():
             if row["prefix"] == prefix and row["revoked_at"] is None:
                 row["revoked_at"] = now
-                revoked = True
-        return revoked
+                owner = row["recipient_id"]
+        return owner
 
 
 class FakeIdempotencyRepository(_Repository):

@@ -87,6 +87,7 @@ def recipients_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int
             uow=hub.uow(),
             clock=hub.clock,
             scopes=frozenset(args.scope) if args.scope else None,
+            actor=COMMAND_LINE,
         )
     except ValueError as error:
         print(str(error), file=sys.stderr)
@@ -110,6 +111,7 @@ def registrars_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int
             vault=hub.vault,
             clock=hub.clock,
             scopes=frozenset(args.scope) if args.scope else None,
+            actor=COMMAND_LINE,
         )
     except ValueError as error:
         print(str(error), file=sys.stderr)
@@ -124,7 +126,7 @@ def registrars_revoke_key(args: argparse.Namespace, open_hub: HubFactory) -> int
     from tellonce.service_layer.identity import revoke_registrar_key
 
     hub = open_hub()
-    if revoke_registrar_key(args.prefix, uow=hub.uow(), clock=hub.clock):
+    if revoke_registrar_key(args.prefix, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE):
         print("revoked")
         return 0
     print("no active registrar key has that prefix", file=sys.stderr)
@@ -135,7 +137,7 @@ def recipients_revoke_key(args: argparse.Namespace, open_hub: HubFactory) -> int
     from tellonce.service_layer.identity import revoke_recipient_key
 
     hub = open_hub()
-    if revoke_recipient_key(args.prefix, uow=hub.uow(), clock=hub.clock):
+    if revoke_recipient_key(args.prefix, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE):
         print("revoked")
         return 0
     print("no active key with that prefix", file=sys.stderr)

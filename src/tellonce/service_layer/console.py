@@ -285,11 +285,14 @@ def create_key(
         raise InvalidInput([FieldProblem(("environment",), "Select live or test")])
     if len(label) > 100:
         raise InvalidInput([FieldProblem(("label",), "The label must be 100 characters or fewer")])
-    issued = identity.create_recipient_key(
-        recipient_of(member), environment, label.strip() or None, uow=uow_factory(), clock=clock
+    return identity.create_recipient_key(
+        recipient_of(member),
+        environment,
+        label.strip() or None,
+        uow=uow_factory(),
+        clock=clock,
+        actor=actor_of(member),
     )
-    _log(uow_factory, member, "api-key-issued", clock.now(), {"key": issued.prefix})
-    return issued
 
 
 def revoke_key(
@@ -304,5 +307,4 @@ def revoke_key(
         owner = uow.console.key_recipient(prefix)
     if owner != recipient_of(member):
         raise NotFound("Your organisation has no API key with that prefix")
-    if identity.revoke_recipient_key(prefix, uow=uow_factory(), clock=clock):
-        _log(uow_factory, member, "api-key-revoked", clock.now(), {"key": prefix})
+    identity.revoke_recipient_key(prefix, uow=uow_factory(), clock=clock, actor=actor_of(member))

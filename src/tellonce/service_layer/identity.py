@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tellonce.domain.errors import MissingScope, NotAuthenticated
+from tellonce.service_layer.hub_actions import Actor, record_action
 from tellonce.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory, Vault
 from tellonce.service_layer.ports.identity import Account, RegistrarKey, SignInSecrets
 
@@ -168,8 +169,10 @@ def create_recipient_key(
     uow: UnitOfWork,
     clock: Clock,
     scopes: frozenset[str] | None = None,
+    actor: Actor | None = None,
 ) -> IssuedKey:
-    """A recipient API key with ``scopes`` (``feed`` and/or ``acknowledge``; both if None)."""
+    """A recipient API key with ``scopes`` (``feed`` and/or ``acknowledge``; both if None).
+    With an ``actor``, a hub action in the same transaction (ADR 0078)."""
     if environment not in KEY_PREFIXES:
         raise ValueError("environment must be 'live' or 'test'")
     granted = _scopes(scopes, RECIPIENT_SCOPES)
@@ -188,15 +191,23 @@ def create_recipient_key(
             clock.now(),
             scopes=granted,
         )
+        subject = {"recipient": recipient_id, "key": prefix}
+        record_action(uow, actor, "api-key-issued", clock.now(), subject)
         uow.commit()
     return IssuedKey(key, prefix)
 
 
-def revoke_recipient_key(prefix: str, *, uow: UnitOfWork, clock: Clock) -> bool:
+def revoke_recipient_key(
+    prefix: str, *, uow: UnitOfWork, clock: Clock, actor: Actor | None = None
+) -> bool:
+    """Revoke a recipient API key; with an ``actor``, a hub action in the same transaction."""
     with uow:
-        revoked = uow.recipient_keys.revoke(prefix, clock.now())
+        owner = uow.recipient_keys.revoke(prefix, clock.now())
+        if owner is not None:
+            subject = {"recipient": owner, "key": prefix}
+            record_action(uow, actor, "api-key-revoked", clock.now(), subject)
         uow.commit()
-    return revoked
+    return owner is not None
 
 
 def authenticate_recipient(key: str, *, uow: UnitOfWork, scope: str) -> RecipientCaller:
@@ -230,9 +241,11 @@ def create_registrar_key(
     vault: Vault,
     clock: Clock,
     scopes: frozenset[str] | None = None,
+    actor: Actor | None = None,
 ) -> IssuedKey:
     """An API key with the registrar scope for a register office (``registrar_id``, e.g.
-    ``leeds-register-office``): it submits reports in bulk through the registrar's account."""
+    ``leeds-register-office``): it submits reports in bulk through the registrar's account.
+    With an ``actor``, a hub action in the same transaction (ADR 0078)."""
     if environment not in REGISTRAR_KEY_PREFIXES:
         raise ValueError("environment must be 'live' or 'test'")
     granted = _scopes(scopes, REGISTRAR_SCOPES)
@@ -252,13 +265,20 @@ def create_registrar_key(
             uuid.uuid4(), registrar_id, account.id, environment, prefix, label, granted
         )
         uow.accounts.add_registrar_key(issued, _hash(key), now)
+        subject = {"registrar": registrar_id, "key": prefix}
+        record_action(uow, actor, "registrar-key-issued", now, subject)
         uow.commit()
     return IssuedKey(key, prefix)
 
 
-def revoke_registrar_key(prefix: str, *, uow: UnitOfWork, clock: Clock) -> bool:
+def revoke_registrar_key(
+    prefix: str, *, uow: UnitOfWork, clock: Clock, actor: Actor | None = None
+) -> bool:
+    """Revoke a registrar key; with an ``actor``, a hub action in the same transaction."""
     with uow:
         revoked = uow.accounts.revoke_registrar_key(prefix, clock.now())
+        if revoked:
+            record_action(uow, actor, "registrar-key-revoked", clock.now(), {"key": prefix})
         uow.commit()
     return revoked
 

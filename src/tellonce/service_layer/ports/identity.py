@@ -108,7 +108,9 @@ class RecipientKeyRepository(Protocol):
         """The key's recipient, environment and scopes, unless it is unknown or revoked."""
         ...
 
-    def revoke(self, prefix: str, now: datetime) -> bool: ...
+    def revoke(self, prefix: str, now: datetime) -> str | None:
+        """Revoke the active key with this prefix: its recipient, or None if there is none."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,10 +247,11 @@ class SqlRecipientKeyRepository:
             return None
         return RecipientKeyHolder(row.recipient_id, row.environment, frozenset(row.scopes.split()))
 
-    def revoke(self, prefix: str, now: datetime) -> bool:
-        result = self._connection.execute(
+    def revoke(self, prefix: str, now: datetime) -> str | None:
+        owners = self._connection.execute(
             sa.update(recipient_keys)
             .where(recipient_keys.c.prefix == prefix, recipient_keys.c.revoked_at.is_(None))
             .values(revoked_at=now)
-        )
-        return result.rowcount > 0
+            .returning(recipient_keys.c.recipient_id)
+        ).scalars()
+        return next(iter(owners), None)
