@@ -93,43 +93,6 @@ async def deliver_due(service: DeliveryService) -> DeliveryRound:
     return await asyncio.to_thread(_settle, service, claimed, outcomes)
 
 
-async def deliver_while_busy(service: DeliveryService, *, max_batches: int = 50) -> DeliveryRound:
-    """Deliver batch after batch while each claim comes back full, as a pipeline: batch n+1 is
-    claimed and built (in a thread) while batch n is on the wire, and batch n is settled (in a
-    thread) while batch n+1 is on the wire. Each stage keeps its own short transaction, as in
-    ``deliver_due``; a crash between them loses nothing (leases run out, and the same
-    ``webhook-id`` is sent again). Returns the rounds' totals.
-
-    No longer the worker's loop: a batch waits for its slowest message here, so a receiver that
-    hangs would hold it; the worker runs ``deliver_continuously``."""
-    total = DeliveryRound(claimed=0)
-    batches = 0
-    upcoming: asyncio.Task[_Batch] | None = asyncio.create_task(
-        asyncio.to_thread(_claim_and_build, service)
-    )
-    settling: asyncio.Task[DeliveryRound] | None = None
-    try:
-        while upcoming is not None:
-            claimed, sendable = await upcoming
-            upcoming = None
-            if not claimed:
-                break
-            batches += 1
-            if len(claimed) >= service.batch_size and batches < max_batches:
-                upcoming = asyncio.create_task(asyncio.to_thread(_claim_and_build, service))
-            results = await service.pusher.send_many([webhook for _, webhook in sendable])
-            outcomes = dict(zip((m.queue_id for m, _ in sendable), results, strict=True))
-            if settling is not None:
-                total = _sum(total, await settling)
-            settling = asyncio.create_task(asyncio.to_thread(_settle, service, claimed, outcomes))
-    finally:
-        if settling is not None:
-            total = _sum(total, await settling)
-        if upcoming is not None:  # an error above: the claimed batch's leases run out
-            await asyncio.gather(upcoming, return_exceptions=True)
-    return total
-
-
 async def deliver_continuously(
     service: DeliveryService,
     stop: asyncio.Event,
@@ -295,17 +258,6 @@ def _claim_and_build_all(
     if not claimed:
         return [], []
     return claimed, _build(service, claimed, withdrawn)
-
-
-_Batch = tuple[list[ClaimedMessage], list[tuple[ClaimedMessage, OutgoingWebhook]]]
-
-
-def _claim_and_build(service: DeliveryService) -> _Batch:
-    claimed, withdrawn = _claim(service)
-    if not claimed:
-        return [], []
-    built = _build(service, claimed, withdrawn)
-    return claimed, [(message, webhook) for message, webhook in built if webhook is not None]
 
 
 def _sum(a: DeliveryRound, b: DeliveryRound) -> DeliveryRound:

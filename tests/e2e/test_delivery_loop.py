@@ -1,6 +1,6 @@
-"""The worker's pipeline (``deliver_while_busy``): the next batch is claimed while the current
-one is on the wire and batches are settled in bulk — and every message still ends exactly once
-in the right state, on both databases."""
+"""The worker's loop (``deliver_continuously``) against a real receiver on both databases:
+messages claimed while others are on the wire and settled together as their answers come —
+and every message still ends exactly once, in the right state."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from tellonce.adapters.database.schema import delivery_attempts, delivery_queue,
 from tellonce.bootstrap import Hub
 from tellonce.domain.backoff import RetrySchedule
 from tellonce.entrypoints.demo.receivers import ReceiverServer
-from tellonce.service_layer.delivery import DeliveryRound, deliver_while_busy
+from tellonce.service_layer.delivery import DeliveryRound, deliver_continuously
 from tests.fakes import FakeClock
 from tests.support.api import count
 from tests.support.delivery import connect, submit_move
 
-REPORTS = 7  # 35 messages to 5 receivers, in batches of 4: nine batches through the pipeline
+REPORTS = 7  # 35 messages to 5 receivers, claimed 4 at a time
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def drain(hub: Hub, batch_size: int = 4) -> DeliveryRound:
             service = hub.delivery_service(pusher, owner="pipeline")
             service.batch_size = batch_size
             service.schedule = RetrySchedule.from_spec("1s,1s", jitter=0)
-            return await deliver_while_busy(service)
+            return await deliver_continuously(service, asyncio.Event(), poll=0.01, until_idle=True)
 
     return asyncio.run(go())
 
@@ -53,7 +53,7 @@ def delivered_entries(hub: Hub) -> int:
         )
 
 
-def test_a_pipelined_drain_settles_every_message_once(
+def test_the_loop_settles_every_message_once(
     client: TestClient, hub: Hub, receiver: ReceiverServer
 ) -> None:
     for _ in range(REPORTS):
@@ -81,12 +81,3 @@ def test_a_pipelined_drain_settles_every_message_once(
     accepted = Counter(r.webhook_id for r in receiver.state.delivered())
     assert len(accepted) == 5 * REPORTS and set(accepted.values()) == {1}
     assert receiver.state.rejected == []
-
-
-def test_a_pipelined_drain_stops_when_a_batch_comes_back_short(
-    client: TestClient, hub: Hub, receiver: ReceiverServer
-) -> None:
-    submit_move(client)
-    connect(hub, receiver)
-    assert drain(hub, batch_size=200) == DeliveryRound(claimed=5, delivered=5)
-    assert drain(hub, batch_size=200) == DeliveryRound(claimed=0)
