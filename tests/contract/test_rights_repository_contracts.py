@@ -132,8 +132,11 @@ def test_erasure_and_retention_destroy_only_what_they_should(uow: Factory) -> No
         assert u.rights.only_in_account(account.id) == [account.person_id]
         assert u.rights.has_account(account.person_id)
         assert u.rights.live_reports_of(account.person_id) == {report.id}
-        [settled] = [s for s in u.rights.settled_reports(10) if s.report_id == report.id]
+        now = clock.now()
+        [settled] = [s for s in u.rights.settled_reports(10, now) if s.report_id == report.id]
         assert settled.settled_at == report.submitted_at  # nothing to wait for
+        earlier = report.submitted_at - timedelta(seconds=1)  # submitted since: never due yet
+        assert report.id not in {s.report_id for s in u.rights.settled_reports(10, earlier)}
         u.rights.purge_payload(report.id, clock.now(), delete=True)
         u.rights.destroy_keys([account.person_id], clock.now())
         fresh = uuid.uuid4()
@@ -145,7 +148,7 @@ def test_erasure_and_retention_destroy_only_what_they_should(uow: Factory) -> No
         assert u.rights.erased_at(account.person_id) == clock.now()
         assert u.rights.purged_at(report.id) == clock.now()
         assert u.rights.live_reports_of(account.person_id) == set()
-        assert report.id not in {s.report_id for s in u.rights.settled_reports(10)}
+        assert report.id not in {s.report_id for s in u.rights.settled_reports(10, clock.now())}
         # The new person, and the old one still the subject of the account's report.
         assert set(u.rights.only_in_account(account.id)) == {fresh, account.person_id}
         assert u.people.key_for(other.person_id).wrapped == b"wrapped"  # nobody else's

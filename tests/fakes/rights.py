@@ -194,10 +194,10 @@ class FakeRightsRepository:
         if outcome is not None:
             row.outcome, row.sealed_outcome_reason, row.outcome_at = outcome, sealed_reason, now
 
-    def settled_reports(self, limit: int) -> list[SettledReport]:
+    def settled_reports(self, limit: int, submitted_before: datetime) -> list[SettledReport]:
         found = []
         for report in self._t.reports.values():
-            if report.id in self._t.purged:
+            if report.id in self._t.purged or report.submitted_at > submitted_before:
                 continue
             rows = [d for d in self._t.disclosures.values() if d.report_id == report.id]
             if any(d.state not in FINAL for d in rows):

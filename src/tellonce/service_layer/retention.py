@@ -51,10 +51,12 @@ def purge_expired(
     """Destroy the details of every report past its retention period (one batch)."""
     now = clock.now()
     by_event = days_by_event or {}
+    # Only reports old enough for the shortest retention period can be due.
+    shortest = timedelta(days=min([default_days, *by_event.values()]))
     with uow:
         due = [
             r
-            for r in uow.rights.settled_reports(BATCH)
+            for r in uow.rights.settled_reports(BATCH, now - shortest)
             if r.settled_at + timedelta(days=by_event.get(r.event_type, default_days)) <= now
         ]
         purging = {r.report_id for r in due}

@@ -226,6 +226,13 @@ reports = sa.Table(
     # The fraud guard: nothing leaves before held_until; cancelled by the citizen before it.
     _timestamp("held_until", nullable=True),
     _timestamp("cancelled_at", nullable=True),
+    # The retention job's search (migration 0013): reports whose details are still held.
+    sa.Index(
+        "ix_reports_unpurged_submitted_at",
+        "submitted_at",
+        postgresql_where=sa.text("payload_purged_at IS NULL"),
+        sqlite_where=sa.text("payload_purged_at IS NULL"),
+    ),
 )
 
 disclosures = sa.Table(
@@ -259,6 +266,14 @@ disclosures = sa.Table(
     _timestamp("escalated_at", nullable=True),
     sa.Index("ix_disclosures_recipient_id_feed_position", "recipient_id", "feed_position"),
     sa.Index("ix_disclosures_next_chase_at", "next_chase_at"),
+    # The worker's search for disclosures without a deadline (migration 0013): only those rows.
+    sa.Index(
+        "ix_disclosures_without_deadline",
+        "created_at",
+        "id",
+        postgresql_where=sa.text("acknowledge_by IS NULL AND acknowledged_at IS NULL"),
+        sqlite_where=sa.text("acknowledge_by IS NULL AND acknowledged_at IS NULL"),
+    ),
     sa.ForeignKeyConstraint(
         ["agreement_id", "agreement_version"],
         ["agreement_versions.agreement_id", "agreement_versions.version"],

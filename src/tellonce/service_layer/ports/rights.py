@@ -158,8 +158,10 @@ class RightsRepository(Protocol):
         subject's key; acknowledging is implied."""
         ...
 
-    def settled_reports(self, limit: int) -> list[SettledReport]:
-        """Reports not yet purged whose disclosures are all final, longest settled first."""
+    def settled_reports(self, limit: int, submitted_before: datetime) -> list[SettledReport]:
+        """Reports not yet purged, submitted before ``submitted_before``, whose disclosures are
+        all final, longest settled first. (A report settles after it is submitted, so one
+        submitted since cannot be past any retention period counted from then.)"""
         ...
 
     def live_reports_of(self, person_id: uuid.UUID) -> set[uuid.UUID]:

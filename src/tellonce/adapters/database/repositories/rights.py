@@ -301,8 +301,25 @@ class SqlRightsRepository:
                 .values(outcome=outcome, sealed_outcome_reason=sealed_reason, outcome_at=now)
             )
 
-    def settled_reports(self, limit: int) -> list[SettledReport]:
+    def settled_reports(self, limit: int, submitted_before: datetime) -> list[SettledReport]:
         final = [state.value for state in FINAL]
+        # The candidates first, materialised, through the partial index
+        # ix_reports_unpurged_submitted_at (migration 0013): without it the search grouped
+        # every report stored with its disclosures (5.4 s a round with a million stored).
+        candidates = (
+            sa.select(
+                reports.c.id,
+                reports.c.event_type,
+                reports.c.subject_person_id,
+                reports.c.submitted_at,
+            )
+            .where(
+                reports.c.payload_purged_at.is_(None),
+                reports.c.submitted_at <= submitted_before,
+            )
+            .cte("candidates")
+            .prefix_with("MATERIALIZED")
+        )
         unsettled = sa.func.sum(
             sa.case(
                 (sa.and_(disclosures.c.id.is_not(None), disclosures.c.state.not_in(final)), 1),
@@ -311,23 +328,23 @@ class SqlRightsRepository:
         )
         settled = sa.func.coalesce(
             sa.func.max(sa.func.coalesce(disclosures.c.outcome_at, disclosures.c.updated_at)),
-            reports.c.submitted_at,
+            candidates.c.submitted_at,
         )
         rows = self._connection.execute(
             sa.select(
-                reports.c.id,
-                reports.c.event_type,
-                reports.c.subject_person_id,
-                reports.c.submitted_at,
+                candidates.c.id,
+                candidates.c.event_type,
+                candidates.c.subject_person_id,
+                candidates.c.submitted_at,
                 settled.label("settled_at"),
             )
-            .outerjoin(disclosures, disclosures.c.report_id == reports.c.id)
-            .where(reports.c.payload_purged_at.is_(None))
+            .select_from(candidates)
+            .outerjoin(disclosures, disclosures.c.report_id == candidates.c.id)
             .group_by(
-                reports.c.id,
-                reports.c.event_type,
-                reports.c.subject_person_id,
-                reports.c.submitted_at,
+                candidates.c.id,
+                candidates.c.event_type,
+                candidates.c.subject_person_id,
+                candidates.c.submitted_at,
             )
             .having(unsettled == 0)
             .order_by(settled)
