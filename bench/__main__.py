@@ -10,6 +10,7 @@ BENCHMARKS: tuple[tuple[str, ...], ...] = (
     ("bench.intake_http", "--connections", "8,64", "--duration", "5"),
     ("bench.delivery",),
     ("bench.feed", "--reports", "2000"),
+    ("bench.growth", "--sizes", "10000,100000", "--duration", "5"),
     ("bench.webhook_sender_probe",),
     ("bench.transparency",),
     ("bench.assistant_eval",),

@@ -187,6 +187,7 @@ def run(url: str, sizes: list[int], workers: int, connections: int, duration: in
                     result = {
                         "benchmark": "growth",
                         "database": "postgres",
+                        "database_name": sa.make_url(url).database,
                         "reports_stored": size,
                         **filled,
                         "disclosures_stored": _count(engine, "SELECT count(*) FROM disclosures"),
@@ -221,9 +222,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    with postgres_database() as url:
+    with postgres_database(keep=args.keep) as url:
         if url is None:
             print(json.dumps({"benchmark": "growth", "skipped": "no PostgreSQL"}))
             return

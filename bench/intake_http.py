@@ -339,7 +339,9 @@ def _count_reports(url: str) -> int:
 
 
 @contextmanager
-def postgres_database() -> Iterator[str | None]:
+def postgres_database(*, keep: bool = False) -> Iterator[str | None]:
+    """A fresh PostgreSQL database for one run (None without PostgreSQL), dropped afterwards
+    unless ``keep`` (to look at its plans: it is named in the output)."""
     admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     name = f"tellonce_bench_{uuid.uuid4().hex[:8]}"
     try:
@@ -352,8 +354,9 @@ def postgres_database() -> Iterator[str | None]:
     try:
         yield sa.make_url(POSTGRES_ADMIN).set(database=name).render_as_string(False)
     finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            with admin.connect() as connection:
+                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
 
 
