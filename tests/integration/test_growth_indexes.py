@@ -43,7 +43,7 @@ def plan(engine: sa.Engine, search: Callable[[UnitOfWork], object]) -> str:
         if engine.dialect.name == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)
             return "\n".join(str(row[-1]) for row in cursor.fetchall())
-        cursor.execute("SET enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_seqscan = off")  # this transaction only
         cursor.execute(f"EXPLAIN {statement}", parameters)
         return "\n".join(str(row[0]) for row in cursor.fetchall())
 

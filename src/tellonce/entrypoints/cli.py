@@ -10,13 +10,16 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tellonce.bootstrap import Hub, HubFactory, bootstrap, read_catalogue
 from tellonce.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from tellonce.domain.errors import Conflict, InvalidInput, NotFound
 from tellonce.service_layer.hub_actions import COMMAND_LINE
 from tellonce.service_layer.ports import Clock
+
+if TYPE_CHECKING:
+    from tellonce.service_layer.identity import IssuedKey
 
 Command = Callable[[argparse.Namespace, HubFactory], int]
 log = logging.getLogger("tellonce.serve")
@@ -92,10 +95,7 @@ def recipients_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return 1
-    print("API key (shown once — store it now):")
-    print(issued.key)
-    print(f"prefix for revocation: {issued.prefix}")
-    return 0
+    return _shown_once("API key", issued)
 
 
 def registrars_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
@@ -116,31 +116,37 @@ def registrars_create_key(args: argparse.Namespace, open_hub: HubFactory) -> int
     except ValueError as error:
         print(str(error), file=sys.stderr)
         return 1
-    print("API key with the registrar scope (shown once — store it now):")
-    print(issued.key)
-    print(f"prefix for revocation: {issued.prefix}")
-    return 0
+    return _shown_once("API key with the registrar scope", issued)
 
 
 def registrars_revoke_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.identity import revoke_registrar_key
 
     hub = open_hub()
-    if revoke_registrar_key(args.prefix, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE):
-        print("revoked")
-        return 0
-    print("no active registrar key has that prefix", file=sys.stderr)
-    return 1
+    revoked = revoke_registrar_key(args.prefix, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE)
+    return _revoked(revoked, "no active registrar key has that prefix")
 
 
 def recipients_revoke_key(args: argparse.Namespace, open_hub: HubFactory) -> int:
     from tellonce.service_layer.identity import revoke_recipient_key
 
     hub = open_hub()
-    if revoke_recipient_key(args.prefix, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE):
+    revoked = revoke_recipient_key(args.prefix, uow=hub.uow(), clock=hub.clock, actor=COMMAND_LINE)
+    return _revoked(revoked, "no active key with that prefix")
+
+
+def _shown_once(what: str, issued: IssuedKey) -> int:
+    print(f"{what} (shown once — store it now):")
+    print(issued.key)
+    print(f"prefix for revocation: {issued.prefix}")
+    return 0
+
+
+def _revoked(revoked: bool, otherwise: str) -> int:
+    if revoked:
         print("revoked")
         return 0
-    print("no active key with that prefix", file=sys.stderr)
+    print(otherwise, file=sys.stderr)
     return 1
 
 
