@@ -19,6 +19,7 @@ from tellonce.service_layer.catalogue import load_catalogue
 from tellonce.service_layer.ports import UnitOfWork
 from tellonce.service_layer.ports.deliveries import AttemptRecord, NewQueuedMessage
 from tellonce.service_layer.ports.identity import Account, RegistrarKey
+from tellonce.service_layer.ports.messages import NewCitizenMessage
 from tellonce.service_layer.ports.reports import NewConsentRecord, NewDisclosure, NewReport
 from tellonce.service_layer.ports.transparency import (
     LogQueueChanged,
@@ -84,7 +85,7 @@ def seed(
         "change-of-address", 1, b"sealed", "digest", "api", now, "self", held_until,
     )  # fmt: skip
     with uow() as u:
-        u.people.add(account.person_id, PersonKey(uuid.uuid4(), "test1", b"wrapped"), now)
+        u.people.add({account.person_id: PersonKey(uuid.uuid4(), "test1", b"wrapped")}, now)
         u.accounts.add(account, b"subject", now)
         if endpoints:
             for recipient_id in ("dwp", "dvla"):
@@ -107,7 +108,7 @@ def seed(
             "leeds-electoral-moves", versions["leeds-electoral-moves"].version, "granted",
             "dpv:ServiceProvision", "dpv:Consent", 1, "digest", "api", now,
         )  # fmt: skip
-        u.reports.add(report, list(disclosures.values()), [consent])
+        u.reports.add([report], list(disclosures.values()), [consent])
         u.commit()
     return Seeded(account, report, disclosures, consent)
 
@@ -130,10 +131,10 @@ def test_nothing_is_kept_without_commit(uow: Factory, clock: FakeClock) -> None:
     person = uuid.uuid4()
     key = PersonKey(uuid.uuid4(), "test1", b"wrapped")
     with uow() as u:
-        u.people.add(person, key, clock.now())
+        u.people.add({person: key}, clock.now())
     with uow() as u:
-        assert u.people.next_sequences(person, []) == []
-        u.people.add(person, key, clock.now())
+        assert u.people.next_sequences([]) == []
+        u.people.add({person: key}, clock.now())
         u.commit()
     with uow() as u:
         assert u.people.key_for(person) == key
@@ -160,7 +161,9 @@ def test_a_report_is_viewed_by_its_account_only_with_its_disclosures_by_recipien
 ) -> None:
     seeded = seed(uow, clock)
     with uow() as u:
-        assert u.reports.reference_taken(seeded.report.reference)
+        assert u.reports.references_taken([seeded.report.reference, "TX-NONE"]) == {
+            seeded.report.reference
+        }
         assert u.reports.view(seeded.report.reference, uuid.uuid4()) is None
         view = u.reports.view(seeded.report.reference, seeded.account.id)
         listed = u.reports.for_account(seeded.account.id, 10, 0)
@@ -175,10 +178,29 @@ def test_a_report_is_viewed_by_its_account_only_with_its_disclosures_by_recipien
 def test_sequences_increase_per_person_and_recipient(uow: Factory, clock: FakeClock) -> None:
     person = uuid.uuid4()
     with uow() as u:
-        u.people.add(person, PersonKey(uuid.uuid4(), "test1", b"wrapped"), clock.now())
-        assert u.people.next_sequences(person, ["b", "a"]) == [1, 1]
-        assert u.people.next_sequences(person, ["a"]) == [2]
-        assert u.people.next_sequences(person, ["b", "a"]) == [2, 3]
+        u.people.add({person: PersonKey(uuid.uuid4(), "test1", b"wrapped")}, clock.now())
+        assert u.people.next_sequences([(person, ["b", "a"])]) == [[1, 1]]
+        assert u.people.next_sequences([(person, ["a"])]) == [[2]]
+        assert u.people.next_sequences([(person, ["b", "a"])]) == [[2, 3]]
+
+
+def test_reports_in_one_batch_take_sequences_in_turn_and_once_per_recipient(
+    uow: Factory, clock: FakeClock
+) -> None:
+    """A batch of reports (the registrars' bulk intake) takes its numbers in one go: reports
+    about the same person number on from each other, in the batch's order; a report telling
+    one recipient twice takes one number there."""
+    person, other = uuid.uuid4(), uuid.uuid4()
+    with uow() as u:
+        u.people.add(
+            {p: PersonKey(uuid.uuid4(), "test1", b"wrapped") for p in (person, other)}, clock.now()
+        )
+        assert u.people.next_sequences([(person, ["a"])]) == [[1]]
+        taken = u.people.next_sequences(
+            [(person, ["a", "b"]), (other, ["a"]), (person, ["b", "a", "b"]), (person, [])]
+        )
+        assert taken == [[2, 1], [1], [2, 3, 2], []]
+        assert u.people.next_sequences([(other, ["a"]), (person, ["a"])]) == [[2], [4]]
 
 
 def test_an_idempotency_key_is_claimed_once_then_replayed(uow: Factory, clock: FakeClock) -> None:
@@ -550,6 +572,26 @@ def test_messages_are_claimed_with_a_lease_and_settled_by_their_owner(
         assert (retried.id, retried.attempts) == (second, 1)
 
 
+def test_several_messages_are_added_at_once_each_with_its_own_id(
+    uow: Factory, clock: FakeClock
+) -> None:
+    seeded = seed(uow, clock)
+    now = clock.now()
+    with uow() as u:
+        u.messages.add_many([], now)
+        u.messages.add_many(
+            [NewCitizenMessage(seeded.account.id, "t", {"a": str(n)}) for n in range(3)], now
+        )
+        u.commit()
+    with uow() as u:
+        claimed = u.messages.claim(now, "w1", now + timedelta(minutes=5), 10)
+    assert sorted(m.personalisation["a"] for m in claimed) == ["0", "1", "2"]
+    assert len({m.id for m in claimed}) == 3
+    assert {(m.account_id, m.template, m.attempts) for m in claimed} == {
+        (seeded.account.id, "t", 0)
+    }
+
+
 # --- "Your data" ----------------------------------------------------------------------------
 
 
@@ -632,7 +674,7 @@ def test_a_registrar_key_holds_its_account_environment_and_scopes(
     now = clock.now()
     key = RegistrarKey(uuid.uuid4(), "leeds", account.id, "test", "tlo_registrar_test_abc", None)
     with uow() as u:
-        u.people.add(account.person_id, PersonKey(uuid.uuid4(), "test1", b"wrapped"), now)
+        u.people.add({account.person_id: PersonKey(uuid.uuid4(), "test1", b"wrapped")}, now)
         u.accounts.add(account, b"registrar-subject", now)
         u.accounts.add_registrar_key(key, b"r" * 32, now)
         u.commit()

@@ -58,9 +58,9 @@ def citizen(uow: Factory, clock: FakeClock, name: bytes) -> tuple[Account, NewRe
         "change-of-address", 1, b"sealed", "digest", "api", now,
     )  # fmt: skip
     with uow() as u:
-        u.people.add(account.person_id, PersonKey(uuid.uuid4(), "test1", b"wrapped"), now)
+        u.people.add({account.person_id: PersonKey(uuid.uuid4(), "test1", b"wrapped")}, now)
         u.accounts.add(account, name, now)
-        u.reports.add(report, [], [])
+        u.reports.add([report], [], [])
         u.commit()
     return account, report
 
@@ -140,7 +140,7 @@ def test_erasure_and_retention_destroy_only_what_they_should(uow: Factory) -> No
         u.rights.purge_payload(report.id, clock.now(), delete=True)
         u.rights.destroy_keys([account.person_id], clock.now())
         fresh = uuid.uuid4()
-        u.people.add(fresh, PersonKey(uuid.uuid4(), "test1", b"new"), clock.now())
+        u.people.add({fresh: PersonKey(uuid.uuid4(), "test1", b"new")}, clock.now())
         u.rights.repoint_account(account.id, fresh)
         u.commit()
     with uow() as u:

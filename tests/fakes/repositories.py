@@ -22,6 +22,7 @@ from tellonce.service_layer.ports.identity import (
     SessionSeen,
 )
 from tellonce.service_layer.ports.messages import (
+    NewCitizenMessage,
     QueuedContactMessage,
     QueuedMessage,
     SettledMessage,
@@ -88,17 +89,20 @@ class FakeCatalogueRepository(_Repository):
 
 
 class FakePeopleRepository(_Repository):
-    def add(self, person_id: uuid.UUID, key: PersonKey, now: datetime) -> None:  # noqa: ARG002
-        self._t.people[person_id] = key
+    def add(self, keys: Mapping[uuid.UUID, PersonKey], now: datetime) -> None:  # noqa: ARG002
+        self._t.people.update(keys)
 
     def key_for(self, person_id: uuid.UUID) -> PersonKey:
         return self._t.people[person_id]
 
-    def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
-        for recipient_id in sorted(set(recipient_ids)):
-            key = (person_id, recipient_id)
-            self._t.sequences[key] = self._t.sequences.get(key, 0) + 1
-        return [self._t.sequences[(person_id, r)] for r in recipient_ids]
+    def next_sequences(self, wanted: Sequence[tuple[uuid.UUID, Sequence[str]]]) -> list[list[int]]:
+        taken = []
+        for person_id, recipient_ids in wanted:
+            for recipient_id in sorted(set(recipient_ids)):
+                key = (person_id, recipient_id)
+                self._t.sequences[key] = self._t.sequences.get(key, 0) + 1
+            taken.append([self._t.sequences[(person_id, r)] for r in recipient_ids])
+        return taken
 
 
 class FakeAccountRepository(_Repository):
@@ -266,16 +270,17 @@ class FakeIdempotencyRepository(_Repository):
 
 
 class FakeReportRepository(_Repository):
-    def reference_taken(self, reference: str) -> bool:
-        return any(r.reference == reference for r in self._t.reports.values())
+    def references_taken(self, references: Sequence[str]) -> set[str]:
+        return {r.reference for r in self._t.reports.values()} & set(references)
 
     def add(
         self,
-        report: NewReport,
+        reports: Sequence[NewReport],
         disclosures: Sequence[NewDisclosure],
         consents: Sequence[NewConsentRecord],
     ) -> None:
-        self._t.reports[report.id] = report
+        for report in reports:
+            self._t.reports[report.id] = report
         for disclosure in disclosures:
             self._t.disclosures[disclosure.id] = DisclosureRow.new(disclosure)
         for consent in consents:
@@ -575,6 +580,10 @@ class FakeCitizenMessageRepository(_FakeOutbox):
         now: datetime,
     ) -> None:
         self._add(message_id, account_id, template, personalisation, now)
+
+    def add_many(self, messages: Sequence[NewCitizenMessage], now: datetime) -> None:
+        for m in messages:
+            self._add(uuid.uuid4(), m.account_id, m.template, m.personalisation, now)
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int

@@ -6,7 +6,6 @@ Data-sharing agreements name the fields a recipient may receive by these paths
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, get_args
 
@@ -61,7 +60,7 @@ def select_fields(payload_json: Mapping[str, Any], paths: Iterable[str]) -> dict
 
 def _pick(node: object, parts: Sequence[str]) -> object:
     if not parts:
-        return _MISSING if node is None else copy.deepcopy(node)
+        return _MISSING if node is None else _copied(node)
     if isinstance(node, list):
         items = [_pick(item, parts) for item in node]
         if all(item is _MISSING for item in items):
@@ -71,6 +70,16 @@ def _pick(node: object, parts: Sequence[str]) -> object:
         picked = _pick(node.get(parts[0]), parts[1:])
         return _MISSING if picked is _MISSING else {parts[0]: picked}
     return _MISSING
+
+
+def _copied(node: object) -> object:
+    """A deep copy of a JSON value (dicts, lists and immutable scalars): several times faster
+    than ``copy.deepcopy``, which keeps a memo for shared and cyclic objects JSON cannot have."""
+    if isinstance(node, dict):
+        return {key: _copied(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_copied(item) for item in node]
+    return node
 
 
 def _merge_dicts(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:

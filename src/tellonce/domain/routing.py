@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -44,8 +44,14 @@ class Route:
     recipient: Recipient
     reasons: tuple[str, ...]
     fields: tuple[str, ...]
-    data: Mapping[str, Any]  # exactly what the recipient would receive
+    payload: Mapping[str, Any] = field(repr=False)  # the report's validated payload
     area: AreaMatch | None = None  # the second reason, as data
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """Exactly what the recipient would receive (selected when shown: submitting a
+        report never needs it)."""
+        return select_fields(self.payload, self.fields)
 
     @property
     def basis(self) -> Basis:
@@ -116,7 +122,7 @@ def plan_routes(
                 recipient=recipient,
                 reasons=(f"the report is a {event_type}", _area_reason(area), *answer_reasons),
                 fields=fields,
-                data=select_fields(payload, fields),
+                payload=payload,
                 area=area,
             )
         )

@@ -15,9 +15,11 @@ from tellonce.service_layer.notifications import (
     acknowledged_personalisation,
     outcome_personalisation,
     queue_message,
+    queue_messages,
 )
 from tellonce.service_layer.ports import Clock, UnitOfWork, Vault
 from tellonce.service_layer.ports.disclosures import DisclosureRecord
+from tellonce.service_layer.ports.messages import NewCitizenMessage
 from tellonce.service_layer.transparency.entries import record_delivered
 
 REASON_LIMIT = 500  # characters
@@ -71,10 +73,15 @@ def acknowledge(
             record.id: on_acknowledged(DisclosureState(record.state)).value for record in records
         }
         addressees = uow.disclosures.addressees(list(fresh))
-        for record in fresh.values():
-            account_id, name = addressees[record.id]
-            message = acknowledged_personalisation(record.report_reference, name)
-            queue_message(uow, account_id, "disclosure-acknowledged", message, now)
+        told = [
+            NewCitizenMessage(
+                addressees[record.id][0],
+                "disclosure-acknowledged",
+                acknowledged_personalisation(record.report_reference, addressees[record.id][1]),
+            )
+            for record in fresh.values()
+        ]
+        queue_messages(uow, told, now)
         uow.disclosures.mark_acknowledged([(i, states[i]) for i in fresh], now)
         # The recipient has it: a push still waiting, or a reminder, would be noise.
         if fresh:

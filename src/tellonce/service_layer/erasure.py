@@ -127,7 +127,7 @@ def erase_your_data(
         uow.rights.destroy_keys(people, now)
         # The citizen may go on using the service: as a new person, under a new key.
         fresh = uuid.uuid4()
-        uow.people.add(fresh, vault.new_person_key(), now)
+        uow.people.add({fresh: vault.new_person_key()}, now)
         uow.rights.repoint_account(account.id, fresh)
         uow.commit()
     return ErasureAnswer(closed, now, (kept,), len(people), withdrawn, told)

@@ -104,7 +104,7 @@ def start_session(
         account = uow.accounts.by_subject(subject_index)
         if account is None:
             account = Account(id=uuid.uuid4(), person_id=uuid.uuid4())
-            uow.people.add(account.person_id, vault.new_person_key(), now)
+            uow.people.add({account.person_id: vault.new_person_key()}, now)
             uow.accounts.add(account, subject_index, now)
         if replacing:
             uow.accounts.end_session(_hash(replacing))
@@ -259,7 +259,7 @@ def create_registrar_key(
         account = uow.accounts.by_subject(subject_index)
         if account is None:
             account = Account(id=uuid.uuid4(), person_id=uuid.uuid4())
-            uow.people.add(account.person_id, vault.new_person_key(), now)
+            uow.people.add({account.person_id: vault.new_person_key()}, now)
             uow.accounts.add(account, subject_index, now)
         issued = RegistrarKey(
             uuid.uuid4(), registrar_id, account.id, environment, prefix, label, granted

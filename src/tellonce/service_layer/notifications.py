@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from tellonce.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from tellonce.service_layer.ports.messages import MessageOutbox
+from tellonce.service_layer.ports.messages import MessageOutbox, NewCitizenMessage
 from tellonce.service_layer.ports.notifier import ContactNotifier, Notifier, SentMessage
 from tellonce.service_layer.ports.notifier import (  # bootstrap.py imports it from here
     MessageInbox as MessageInbox,  # noqa: PLC0414 - an explicit re-export (mypy strict)
@@ -207,8 +207,15 @@ def queue_message(
 ) -> None:
     """Queue a message in the caller's transaction. The template is checked now, so that a
     message that could never be sent fails the use case, not the worker."""
-    render_message(template, personalisation)
-    uow.messages.add(uuid.uuid4(), account_id, template, personalisation, now)
+    queue_messages(uow, [NewCitizenMessage(account_id, template, personalisation)], now)
+
+
+def queue_messages(uow: UnitOfWork, messages: Sequence[NewCitizenMessage], now: datetime) -> None:
+    """Queue several messages in the caller's transaction, in one statement (a feed page's
+    acknowledgements), each template checked as ``queue_message`` checks it."""
+    for message in messages:
+        render_message(message.template, message.personalisation)
+    uow.messages.add_many(messages, now)
 
 
 MESSAGE_LEASE = timedelta(minutes=5)

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import json
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -169,7 +170,7 @@ def submit_report(
                     cooling_off=cooling_off,
                 )
             else:
-                view = _write_prepared(uow, prepared)
+                view = _write_prepared(uow, [prepared])[0]
             if authority is not None:
                 use_authority(authority, view.id, uow=uow, now=now)
             if idempotency is not None:
@@ -232,12 +233,23 @@ def submit_registered_reports(
         results, payloads = _validate_bulk(drafts, clock)
         with uow_factory() as uow:
             valid = _route_bulk(drafts, payloads, uow.catalogue.current(), results)
-            for index, (plan, payload) in valid.items():
-                draft = drafts[index]
-                submission = ReportSubmission(draft, {}, plan.digest(), "registrar")
-                view = _write_report(
-                    uow, submission, plan, payload, account, vault, clock, registrar=True
+            # Every subject is a new person with a key of their own, and a registrar's flags
+            # stop nothing of theirs: prepared alike, then written together.
+            prepared = {
+                index: _prepare_report(
+                    ReportSubmission(drafts[index], {}, plan.digest(), "registrar"),
+                    plan,
+                    payload,
+                    account,
+                    vault,
+                    clock,
+                    uow.people.key_for,
+                    registrar=True,
                 )
+                for index, (plan, payload) in valid.items()
+            }
+            views = _write_prepared(uow, list(prepared.values()))
+            for index, view in zip(prepared, views, strict=True):
                 results[index] = BulkItemResult(index, view)
             if idempotency is not None:
                 now = clock.now()
@@ -592,49 +604,82 @@ def _prepare_report(
     return _PreparedReport(report, new_subject, told, held, flags, disclosures, consents, entries)
 
 
-def _write_prepared(uow: UnitOfWork, prepared: _PreparedReport) -> ReportView:
-    report = prepared.report
-    subject_id = report.subject_person_id
-    if prepared.new_subject is not None:
-        uow.people.add(subject_id, prepared.new_subject, report.submitted_at)
-    if report.held_until is not None:
-        earlier = uow.reports.for_account(report.account_id, 1, 0)  # before this one is added
-    while uow.reports.reference_taken(report.reference):
-        report = dataclasses.replace(report, reference=new_reference())
-    told, held = prepared.told, prepared.held
-    sequences = uow.people.next_sequences(subject_id, [r.recipient.id for r in told])
-    disclosures = [
-        dataclasses.replace(d, sequence=sequence)
-        for d, sequence in zip(prepared.disclosures, sequences, strict=True)
-    ]
-    endpoints = uow.reports.pushed([d.recipient_id for d in disclosures])
-    queued = [
-        route.recipient.channel is not Channel.PULL and route.agreement.id not in held
-        for route in told
-    ]
-    # A push to an endpoint that is disabled (410 Gone, or an operator) waits, and says so.
-    disclosures = [
-        dataclasses.replace(d, state=DisclosureState.ENDPOINT_DISABLED.value)
-        if push and endpoints.get(d.recipient_id) == "disabled"
-        else d
-        for d, push in zip(disclosures, queued, strict=True)
-    ]
-    uow.reports.add(report, disclosures, prepared.consents)
-    # The outbox: push recipients' messages commit with the report, or not at all.
-    uow.deliveries.enqueue(
+def _write_prepared(uow: UnitOfWork, batch: Sequence[_PreparedReport]) -> list[ReportView]:
+    """Write prepared reports whole in the open transaction, a few statements for the batch
+    (one a table), not a few for each report; their views as written, in order."""
+    new_people = {p.report.subject_person_id: p.new_subject for p in batch if p.new_subject}
+    if new_people:
+        uow.people.add(new_people, min(p.report.submitted_at for p in batch))
+    # The fraud guard writes to the address in the citizen's previous report: read before
+    # this one is added.
+    earlier = {
+        p.report.id: uow.reports.for_account(p.report.account_id, 1, 0)
+        for p in batch
+        if p.report.held_until is not None
+    }
+    batch_reports = _fresh_references(uow, [p.report for p in batch])
+    sequences = uow.people.next_sequences(
         [
+            (r.subject_person_id, [t.recipient.id for t in p.told])
+            for r, p in zip(batch_reports, batch, strict=True)
+        ]
+    )
+    endpoints = uow.reports.pushed([t.recipient.id for p in batch for t in p.told])
+    written_disclosures: list[NewDisclosure] = []
+    consents: list[NewConsentRecord] = []
+    queued_messages: list[NewQueuedMessage] = []
+    views: list[ReportView] = []
+    for report, prepared, numbers in zip(batch_reports, batch, sequences, strict=True):
+        queued = [
+            route.recipient.channel is not Channel.PULL and route.agreement.id not in prepared.held
+            for route in prepared.told
+        ]
+        # A push to an endpoint that is disabled (410 Gone, or an operator) waits, and says so.
+        disclosures = [
+            dataclasses.replace(
+                d,
+                sequence=number,
+                state=DisclosureState.ENDPOINT_DISABLED.value
+                if push and endpoints.get(d.recipient_id) == "disabled"
+                else d.state,
+            )
+            for d, number, push in zip(prepared.disclosures, numbers, queued, strict=True)
+        ]
+        written_disclosures.extend(disclosures)
+        consents.extend(prepared.consents)
+        # The outbox: push recipients' messages commit with the report, or not at all.
+        queued_messages.extend(
             # Held for its cooling-off: not due before the end (ADR 0088).
             NewQueuedMessage(
                 str(d.id), d.id, QueueKind.DISCLOSURE, report.held_until or d.created_at
             )
             for d, push in zip(disclosures, queued, strict=True)
             if push
-        ]
-    )
-    write_report_entries(uow, prepared.entries)
-    if report.held_until is not None:
-        _tell_of_hold(uow, report, report.held_until, earlier[0].reference if earlier else None)
-    return written_view(report, disclosures, [r.recipient.name for r in told], frozenset(endpoints))
+        )
+        names = [r.recipient.name for r in prepared.told]
+        views.append(written_view(report, disclosures, names, frozenset(endpoints)))
+    uow.reports.add(batch_reports, written_disclosures, consents)
+    uow.deliveries.enqueue(queued_messages)
+    write_report_entries(uow, [p.entries for p in batch])
+    for report in batch_reports:
+        if report.held_until is not None:
+            before = earlier[report.id]
+            _tell_of_hold(uow, report, report.held_until, before[0].reference if before else None)
+    return views
+
+
+def _fresh_references(uow: UnitOfWork, batch: Sequence[NewReport]) -> list[NewReport]:
+    """The reports, each with a reference no stored report (nor another in the batch) has."""
+    fresh = list(batch)
+    clashing = list(range(len(fresh)))
+    while clashing:
+        taken = uow.reports.references_taken([fresh[i].reference for i in clashing])
+        counted = Counter(report.reference for report in fresh)
+        taken.update(reference for reference, times in counted.items() if times > 1)
+        clashing = [i for i in clashing if fresh[i].reference in taken]
+        for i in clashing:
+            fresh[i] = dataclasses.replace(fresh[i], reference=new_reference())
+    return fresh
 
 
 def _write_report(
@@ -646,11 +691,8 @@ def _write_report(
     vault: Vault,
     clock: Clock,
     *,
-    registrar: bool = False,
     cooling_off: timedelta = timedelta(0),
 ) -> ReportView:
-    # A registrar reports for a new person: the registrar's own flags stop nothing of theirs.
-    flags = frozenset() if registrar else _active_flags(uow, account)
     prepared = _prepare_report(
         submission,
         plan,
@@ -659,11 +701,10 @@ def _write_report(
         vault,
         clock,
         uow.people.key_for,
-        flags=flags,
-        registrar=registrar,
+        flags=_active_flags(uow, account),
         cooling_off=cooling_off,
     )
-    return _write_prepared(uow, prepared)
+    return _write_prepared(uow, [prepared])[0]
 
 
 def _tell_of_hold(

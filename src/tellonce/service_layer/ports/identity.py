@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -18,10 +18,15 @@ class Account:
 
 
 class PeopleRepository(Protocol):
-    def add(self, person_id: uuid.UUID, key: PersonKey, now: datetime) -> None: ...
+    def add(self, keys: Mapping[uuid.UUID, PersonKey], now: datetime) -> None:
+        """New people, each with their own key (one statement however many)."""
+        ...
+
     def key_for(self, person_id: uuid.UUID) -> PersonKey: ...
-    def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
-        """The next disclosure sequence number for this person at each recipient."""
+    def next_sequences(self, wanted: Sequence[tuple[uuid.UUID, Sequence[str]]]) -> list[list[int]]:
+        """For each report (a person and the recipients it tells, in order), the next
+        disclosure sequence number for that person at each recipient: one number per distinct
+        recipient of a report, increasing from report to report, taken in one statement."""
         ...
 
 

@@ -43,6 +43,13 @@ class SettledMessage:
     sent_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class NewCitizenMessage:
+    account_id: uuid.UUID
+    template: str
+    personalisation: Mapping[str, str]
+
+
 class MessageOutbox(Protocol):
     """What both outboxes of messages do alike: settle what a worker claimed."""
 
@@ -86,6 +93,10 @@ class CitizenMessageRepository(MessageOutbox, Protocol):
         personalisation: Mapping[str, str],
         now: datetime,
     ) -> None: ...
+    def add_many(self, messages: Sequence[NewCitizenMessage], now: datetime) -> None:
+        """Several messages, each with a new id, in one statement."""
+        ...
+
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int
     ) -> list[QueuedMessage]: ...

@@ -113,13 +113,19 @@ class HeldReport:
 
 
 class ReportRepository(Protocol):
-    def reference_taken(self, reference: str) -> bool: ...
+    def references_taken(self, references: Sequence[str]) -> set[str]:
+        """Which of these references a stored report already has."""
+        ...
+
     def add(
         self,
-        report: NewReport,
+        reports: Sequence[NewReport],
         disclosures: Sequence[NewDisclosure],
         consents: Sequence[NewConsentRecord],
-    ) -> None: ...
+    ) -> None:
+        """New reports with their disclosures and consent records (one statement a table)."""
+        ...
+
     def pushed(self, recipient_ids: Sequence[str]) -> dict[str, str]:
         """Which of these recipients have a push endpoint (the others collect from a feed), each
         with its state: "enabled", or "disabled" after a 410 Gone or by an operator."""

@@ -143,10 +143,10 @@ def prepare_report_entries(
     return ReportEntries(pending, prepared)
 
 
-def write_report_entries(uow: UnitOfWork, prepared: ReportEntries) -> None:
-    """Write prepared entries in the report's transaction."""
-    uow.log.add_pending(prepared.pending)
-    uow.log.prepare_commitments(prepared.commitments)
+def write_report_entries(uow: UnitOfWork, prepared: Sequence[ReportEntries]) -> None:
+    """Write reports' prepared entries in their transaction (one statement a table)."""
+    uow.log.add_pending([entry for report in prepared for entry in report.pending])
+    uow.log.prepare_commitments([c for report in prepared for c in report.commitments])
 
 
 def record_report_entries(
@@ -166,7 +166,7 @@ def record_report_entries(
         return known.get(person_id) or uow.people.key_for(person_id)
 
     write_report_entries(
-        uow, prepare_report_entries(vault, report, disclosures, consents, plan, key_of)
+        uow, [prepare_report_entries(vault, report, disclosures, consents, plan, key_of)]
     )
 
 

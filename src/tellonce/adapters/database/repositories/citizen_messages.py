@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tellonce.adapters.database.schema import citizen_messages, recipient_messages, recipients
 from tellonce.service_layer.ports.messages import (
+    NewCitizenMessage,
     QueuedContactMessage,
     QueuedMessage,
     SettledMessage,
@@ -30,14 +31,14 @@ class _SqlOutbox:
 
     def _add(
         self,
-        message_id: uuid.UUID,
-        addressee: object,
-        template: str,
-        personalisation: Mapping[str, str],
+        messages: Sequence[tuple[uuid.UUID, object, str, Mapping[str, str]]],
         now: datetime,
     ) -> None:
-        # Parameters, not .values(): the statement is the same for every message (a new
-        # statement per message was most of acknowledging a feed page, issue 12).
+        """Messages (id, addressee, template, personalisation) in one statement. Parameters,
+        not .values(): the statement is the same for every message (a new statement per
+        message was most of acknowledging a feed page, issue 12)."""
+        if not messages:
+            return
         self._connection.execute(
             sa.insert(self.table),
             [
@@ -51,6 +52,7 @@ class _SqlOutbox:
                     "created_at": now,
                     self.addressee: addressee,
                 }
+                for message_id, addressee, template, personalisation in messages
             ],
         )
 
@@ -125,7 +127,12 @@ class SqlCitizenMessageRepository(_SqlOutbox):
         personalisation: Mapping[str, str],
         now: datetime,
     ) -> None:
-        self._add(message_id, account_id, template, personalisation, now)
+        self._add([(message_id, account_id, template, personalisation)], now)
+
+    def add_many(self, messages: Sequence[NewCitizenMessage], now: datetime) -> None:
+        self._add(
+            [(uuid.uuid4(), m.account_id, m.template, m.personalisation) for m in messages], now
+        )
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int
@@ -165,7 +172,7 @@ class SqlRecipientMessageRepository(_SqlOutbox):
         personalisation: Mapping[str, str],
         now: datetime,
     ) -> None:
-        self._add(message_id, recipient_id, template, personalisation, now)
+        self._add([(message_id, recipient_id, template, personalisation)], now)
 
     def claim(
         self, now: datetime, owner: str, lease_until: datetime, limit: int

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import functools
+import json
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -36,16 +37,21 @@ class SqlPeopleRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
-    def add(self, person_id: uuid.UUID, key: PersonKey, now: datetime) -> None:
-        self._connection.execute(
-            sa.insert(people).values(
-                id=person_id,
-                data_key_id=key.data_key_id,
-                master_key_id=key.master_key_id,
-                wrapped_key=key.wrapped,
-                created_at=now,
+    def add(self, keys: Mapping[uuid.UUID, PersonKey], now: datetime) -> None:
+        if keys:
+            self._connection.execute(
+                _INSERT_PERSON,
+                [
+                    {
+                        "id": person_id,
+                        "data_key_id": key.data_key_id,
+                        "master_key_id": key.master_key_id,
+                        "wrapped_key": key.wrapped,
+                        "created_at": now,
+                    }
+                    for person_id, key in keys.items()
+                ],
             )
-        )
 
     def key_for(self, person_id: uuid.UUID) -> PersonKey:
         row = self._connection.execute(
@@ -55,43 +61,74 @@ class SqlPeopleRepository:
         ).one()
         return PersonKey(row.data_key_id, row.master_key_id, row.wrapped_key)
 
-    def next_sequences(self, person_id: uuid.UUID, recipient_ids: Sequence[str]) -> list[int]:
-        # One multi-row upsert with RETURNING: the row locks make concurrent reports about one
-        # person take distinct, increasing numbers at each recipient. The statement is built
-        # once per number of recipients (compiling a fresh multi-row VALUES on every report
-        # was 7 % of intake).
-        if not recipient_ids:
-            return []
-        wanted = sorted(set(recipient_ids))
-        statement = _next_sequences_statement(len(wanted))
-        params: dict[str, object] = {"person_id": person_id}
-        params.update({f"r{i}": r for i, r in enumerate(wanted)})
-        taken = {
-            row.recipient_id: int(row.last_sequence)
+    def next_sequences(self, wanted: Sequence[tuple[uuid.UUID, Sequence[str]]]) -> list[list[int]]:
+        # One upsert with RETURNING for the whole batch, each (person, recipient) pair once
+        # with the number of reports that take a number there: the row locks make concurrent
+        # reports about one person take distinct, increasing numbers at each recipient. Pairs
+        # in a fixed order, so two transactions lock rows in the same order.
+        counts: Counter[tuple[uuid.UUID, str]] = Counter(
+            (person_id, r) for person_id, recipient_ids in wanted for r in set(recipient_ids)
+        )
+        if not counts:
+            return [[] for _ in wanted]
+        pairs = sorted(counts, key=lambda pair: (pair[0].bytes, pair[1]))
+        if self._connection.dialect.name == "postgresql":
+            params: dict[str, object] = {
+                "persons": [p for p, _ in pairs],
+                "recipients": [r for _, r in pairs],
+                "counts": [counts[pair] for pair in pairs],
+            }
+        else:
+            rows = [[p.hex, r, counts[p, r]] for p, r in pairs]
+            params = {"pairs": json.dumps(rows)}
+        statement = _TAKE_SEQUENCES[self._connection.dialect.name]
+        last = {
+            (row.person_id, row.recipient_id): int(row.last_sequence)
             for row in self._connection.execute(statement, params)
         }
-        return [taken[r] for r in recipient_ids]
+        # Each pair's numbers were taken as a block ending at ``last``: hand them out in order.
+        taken = {pair: last[pair] - counts[pair] for pair in pairs}
+        numbers = []
+        for person_id, recipient_ids in wanted:
+            mine = {}
+            for r in sorted(set(recipient_ids)):
+                taken[person_id, r] += 1
+                mine[r] = taken[person_id, r]
+            numbers.append([mine[r] for r in recipient_ids])
+        return numbers
 
 
-@functools.cache
-def _next_sequences_statement(count: int) -> sa.TextualSelect:
-    """Text, not an ``insert().values([...])``: SQLAlchemy cannot cache a multi-row VALUES
-    ("no key"), so that compiled afresh on every report. The same SQL serves both databases
-    (SQLite 3.35+ and PostgreSQL both have ON CONFLICT ... RETURNING)."""
-    rows = ", ".join(f"(:person_id, :r{i}, 1)" for i in range(count))
-    # Numbered placeholders only, never values.
+_INSERT_PERSON = sa.insert(people)
+
+
+def _take_sequences(source: str) -> sa.TextualSelect:
+    """One statement for any number of pairs, each database reading them from one parameter
+    (PostgreSQL arrays, SQLite a JSON array): a multi-row VALUES would be compiled afresh for
+    every size. ``WHERE true`` keeps SQLite's parser from reading ON CONFLICT as a join's ON."""
     sql = (
-        "INSERT INTO disclosure_sequences (person_id, recipient_id, last_sequence) "  # noqa: S608
-        f"VALUES {rows} "
+        "INSERT INTO disclosure_sequences (person_id, recipient_id, last_sequence) "
+        f"{source} WHERE true "
         "ON CONFLICT (person_id, recipient_id) DO UPDATE "
-        "SET last_sequence = disclosure_sequences.last_sequence + 1 "
-        "RETURNING recipient_id, last_sequence"
+        "SET last_sequence = disclosure_sequences.last_sequence + excluded.last_sequence "
+        "RETURNING person_id, recipient_id, last_sequence"
     )
-    return (
-        sa.text(sql)
-        .bindparams(sa.bindparam("person_id", type_=disclosure_sequences.c.person_id.type))
-        .columns(disclosure_sequences.c.recipient_id, disclosure_sequences.c.last_sequence)
+    return sa.text(sql).columns(
+        disclosure_sequences.c.person_id,
+        disclosure_sequences.c.recipient_id,
+        disclosure_sequences.c.last_sequence,
     )
+
+
+_TAKE_SEQUENCES = {
+    "postgresql": _take_sequences(
+        "SELECT p, r, n FROM unnest(CAST(:persons AS uuid[]), CAST(:recipients AS text[]), "
+        "CAST(:counts AS bigint[])) AS pairs(p, r, n)"
+    ),
+    "sqlite": _take_sequences(
+        "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+        "json_extract(value, '$[2]') FROM json_each(:pairs)"
+    ),
+}
 
 
 class SqlAccountRepository:

@@ -29,6 +29,9 @@ from tellonce.service_layer.ports.reports import (
 
 # Built once: constructing a statement costs as much as running a small one (issue 12).
 _INSERT_REPORT = sa.insert(reports)
+_REFERENCES_TAKEN = sa.select(reports.c.reference).where(
+    reports.c.reference.in_(sa.bindparam("references", expanding=True))
+)
 _INSERT_DISCLOSURES = sa.insert(disclosures)
 _INSERT_CONSENTS = sa.insert(consent_records)
 _PUSHED = sa.select(recipients.c.id, recipients.c.endpoint_state).where(
@@ -46,19 +49,20 @@ class SqlReportRepository:
     def __init__(self, connection: sa.Connection) -> None:
         self._connection = connection
 
-    def reference_taken(self, reference: str) -> bool:
-        found = self._connection.execute(
-            sa.select(reports.c.id).where(reports.c.reference == reference)
-        ).first()
-        return found is not None
+    def references_taken(self, references: Sequence[str]) -> set[str]:
+        if not references:
+            return set()
+        found = self._connection.execute(_REFERENCES_TAKEN, {"references": list(references)})
+        return {row.reference for row in found}
 
     def add(
         self,
-        report: NewReport,
+        new_reports: Sequence[NewReport],
         new_disclosures: Sequence[NewDisclosure],
         consents: Sequence[NewConsentRecord],
     ) -> None:
-        self._connection.execute(_INSERT_REPORT, [_shallow(report)])
+        if new_reports:
+            self._connection.execute(_INSERT_REPORT, [_shallow(r) for r in new_reports])
         if new_disclosures:
             self._connection.execute(
                 _INSERT_DISCLOSURES,
