@@ -58,6 +58,7 @@ from tellonce.service_layer.ports.console import ConsoleUnitOfWork
 from tellonce.service_layer.ports.identity import IdentityProvider
 from tellonce.service_layer.ports.notifier import MessageSender
 from tellonce.service_layer.ports.rate_limits import RateLimitStore
+from tellonce.service_layer.reporting import ReportWriter
 from tellonce.service_layer.transparency.reads import LogReads
 from tellonce.service_layer.transparency.sequencer import LEASE_FOR, Sequencer
 
@@ -82,6 +83,8 @@ class Hub:
     log_reads: LogReads = field(init=False)  # proofs, from that cache
     # Tells citizens when recipients act; the local outbox also feeds the portal's Messages page.
     notifier: MessageSender = field(init=False)
+    # Citizens' reports, written with group commit: one writer shared by the process's requests.
+    report_writer: ReportWriter = field(init=False)
     # The webchat assistant's reader (ADR 0060); None: the shared one, loaded on first use.
     assistant_reader: MessageReader | None = None
     # Ports bootstrap() may be given instead of the real adapters (tests wire in-memory fakes).
@@ -95,6 +98,7 @@ class Hub:
         self.log_signer = build_log_signer(self.settings)
         self.log_tiles = TileCache(self.settings.log_tile_cache_tiles)
         self.log_reads = LogReads(self.uow, self.log_tiles)
+        self.report_writer = ReportWriter(self.uow)
 
     def _email_for(self, account_id: uuid.UUID, reference: str | None) -> str | None:
         """The citizen's email address for a message about a report (sealed in their reports)."""

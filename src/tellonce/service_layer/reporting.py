@@ -24,12 +24,14 @@ from tellonce.domain.errors import (
     InvalidInput,
     NotFound,
     PreviewChanged,
+    TellonceError,
 )
 from tellonce.domain.events import UnknownEventType, parse_payload
 from tellonce.domain.references import new_reference, normalise_reference
 from tellonce.domain.rights import RightKind, stops
 from tellonce.domain.routing import PREVIEW_VERSION, Route, RoutingPlan, plan_routes
 from tellonce.service_layer.acknowledgement import reason_context
+from tellonce.service_layer.group_commit import GroupCommit
 from tellonce.service_layer.notifications import queue_message
 from tellonce.service_layer.ports import Clock, UnitOfWork, UnitOfWorkFactory, Vault
 from tellonce.service_layer.ports.deliveries import NewQueuedMessage
@@ -109,10 +111,12 @@ def submit_report(
     idempotency: IdempotencyRequest | None = None,
     read_uow_factory: UnitOfWorkFactory | None = None,
     cooling_off: timedelta = timedelta(0),
+    writer: ReportWriter | None = None,
 ) -> SubmittedReport:
     """Accept a report: the report, sealed payload, disclosures, outbox rows and consent
     records are written in one transaction, or not at all. ``read_uow_factory`` (default:
-    ``uow_factory``) opens the read-only unit of work the plan is made in. A change of
+    ``uow_factory``) opens the read-only unit of work the plan is made in; ``writer`` (the
+    process's own, for group commit; default: one for this report alone) writes it. A change of
     address is held for ``cooling_off`` (the fraud guard, ADR 0088): nothing leaves before
     it ends, the citizen is told, and may cancel it meanwhile (``cancel_report``)."""
     draft = submission.draft
@@ -149,33 +153,18 @@ def submit_report(
             flags=flags,
             cooling_off=cooling_off,
         )
-        with uow_factory() as uow:
-            # A death or a birth needs a registrar's reference whose details match, used up in
-            # this transaction (ADR 0087).
-            now = clock.now()
-            authority = authority_for(draft.event_type, payload, uow=uow, vault=vault, now=now)
-            current = uow.catalogue.current()
-            changed = current is not catalogue and current != catalogue
-            if changed or _active_flags(uow, account) != flags:  # changed meanwhile: again
-                plan = plan_routes(draft.event_type, payload, draft.answers, current)
-                _check_plan(plan, submission)
-                view = _write_report(
-                    uow,
-                    submission,
-                    plan,
-                    payload,
-                    account,
-                    vault,
-                    clock,
-                    cooling_off=cooling_off,
-                )
-            else:
-                view = _write_prepared(uow, [prepared])[0]
-            if authority is not None:
-                use_authority(authority, view.id, uow=uow, now=now)
-            if idempotency is not None:
-                uow.idempotency.complete(idempotency.caller, idempotency.key, view.reference)
-            uow.commit()
+        pending = _PendingReport(
+            submission,
+            payload,
+            account,
+            catalogue,
+            prepared,
+            vault,
+            clock,
+            idempotency,
+            cooling_off,
+        )
+        view = (writer or ReportWriter(uow_factory)).write(pending)
     # Built from what was just written, not read back: a report's status right after it was
     # written is known (issue 12: the read-back was 9 % of intake).
     return SubmittedReport(view, replayed=False)
@@ -604,6 +593,90 @@ def _prepare_report(
     return _PreparedReport(report, new_subject, told, held, flags, disclosures, consents, entries)
 
 
+@dataclass(frozen=True, slots=True)
+class _PendingReport:
+    """A citizen's report prepared outside any transaction, with what its own transaction
+    must check again (the catalogue, the reporter's flags, a registrar's reference) and finish
+    (its Idempotency-Key)."""
+
+    submission: ReportSubmission
+    payload: dict[str, Any]
+    account: Account
+    catalogue: Catalogue  # the plan's
+    prepared: _PreparedReport
+    vault: Vault
+    clock: Clock
+    idempotency: IdempotencyRequest | None
+    cooling_off: timedelta
+
+    def checked(self, uow: UnitOfWork) -> _PreparedReport:
+        """The report to write, in the open transaction; refused (raising) before anything of
+        it is written. A death or a birth needs a registrar's reference whose details match,
+        used up in this transaction (ADR 0087)."""
+        draft, now = self.submission.draft, self.clock.now()
+        authority = authority_for(
+            draft.event_type, self.payload, uow=uow, vault=self.vault, now=now
+        )
+        prepared = self.prepared
+        current = uow.catalogue.current()
+        flags = _active_flags(uow, self.account)
+        if (current is not self.catalogue and current != self.catalogue) or flags != prepared.flags:
+            plan = plan_routes(draft.event_type, self.payload, draft.answers, current)
+            _check_plan(plan, self.submission)  # changed meanwhile: planned again
+            prepared = _prepare_report(
+                self.submission,
+                plan,
+                self.payload,
+                self.account,
+                self.vault,
+                self.clock,
+                uow.people.key_for,
+                flags=flags,
+                cooling_off=self.cooling_off,
+            )
+        if authority is not None:
+            use_authority(authority, prepared.report.id, uow=uow, now=now)
+        return prepared
+
+    def completed(self, uow: UnitOfWork, view: ReportView) -> None:
+        if self.idempotency is not None:
+            uow.idempotency.complete(self.idempotency.caller, self.idempotency.key, view.reference)
+
+
+class ReportWriter:
+    """Writes citizens' reports, with group commit (``GroupCommit``): the reports that arrive
+    while one transaction is being written are written together in the next, each whole or
+    refused alone. One per process (the composition root's), so concurrent requests share it."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow_factory = uow_factory
+        self._group: GroupCommit[_PendingReport, ReportView] = GroupCommit(self._write)
+
+    def write(self, pending: _PendingReport) -> ReportView:
+        return self._group.submit(pending)
+
+    def _write(self, batch: Sequence[_PendingReport]) -> list[ReportView | Exception]:
+        refused: dict[int, Exception] = {}
+        ready: list[tuple[int, _PreparedReport]] = []
+        with self._uow_factory() as uow:
+            for index, pending in enumerate(batch):
+                try:
+                    ready.append((index, pending.checked(uow)))
+                except TellonceError as error:
+                    refused[index] = error
+            views = dict(
+                zip(
+                    (index for index, _ in ready),
+                    _write_prepared(uow, [prepared for _, prepared in ready]),
+                    strict=True,
+                )
+            )
+            for index, view in views.items():
+                batch[index].completed(uow, view)
+            uow.commit()
+        return [views[i] if i in views else refused[i] for i in range(len(batch))]
+
+
 def _write_prepared(uow: UnitOfWork, batch: Sequence[_PreparedReport]) -> list[ReportView]:
     """Write prepared reports whole in the open transaction, a few statements for the batch
     (one a table), not a few for each report; their views as written, in order."""
@@ -661,10 +734,13 @@ def _write_prepared(uow: UnitOfWork, batch: Sequence[_PreparedReport]) -> list[R
     uow.reports.add(batch_reports, written_disclosures, consents)
     uow.deliveries.enqueue(queued_messages)
     write_report_entries(uow, [p.entries for p in batch])
+    newest: dict[uuid.UUID, str] = {}  # each account's report just before, in this batch
     for report in batch_reports:
         if report.held_until is not None:
             before = earlier[report.id]
-            _tell_of_hold(uow, report, report.held_until, before[0].reference if before else None)
+            previous = newest.get(report.account_id, before[0].reference if before else None)
+            _tell_of_hold(uow, report, report.held_until, previous)
+        newest[report.account_id] = report.reference
     return views
 
 
@@ -680,31 +756,6 @@ def _fresh_references(uow: UnitOfWork, batch: Sequence[NewReport]) -> list[NewRe
         for i in clashing:
             fresh[i] = dataclasses.replace(fresh[i], reference=new_reference())
     return fresh
-
-
-def _write_report(
-    uow: UnitOfWork,
-    submission: ReportSubmission,
-    plan: RoutingPlan,
-    payload: dict[str, Any],
-    account: Account,
-    vault: Vault,
-    clock: Clock,
-    *,
-    cooling_off: timedelta = timedelta(0),
-) -> ReportView:
-    prepared = _prepare_report(
-        submission,
-        plan,
-        payload,
-        account,
-        vault,
-        clock,
-        uow.people.key_for,
-        flags=_active_flags(uow, account),
-        cooling_off=cooling_off,
-    )
-    return _write_prepared(uow, [prepared])[0]
 
 
 def _tell_of_hold(

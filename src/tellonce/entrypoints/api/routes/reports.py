@@ -83,6 +83,7 @@ def submit(
         idempotency=idempotency,
         read_uow_factory=hub.read_uow,
         cooling_off=hub.settings.address_cooling_off,
+        writer=hub.report_writer,
     )
     response.headers["Location"] = f"/api/v1/reports/{result.report.reference}"
     if result.replayed:

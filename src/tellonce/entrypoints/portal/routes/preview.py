@@ -186,6 +186,7 @@ def send_report(
             idempotency=idempotency,
             read_uow_factory=hub.read_uow,
             cooling_off=hub.settings.address_cooling_off,
+            writer=hub.report_writer,
         )
     except PreviewChanged:
         state.preview_digest = None
