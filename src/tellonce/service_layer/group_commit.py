@@ -45,6 +45,12 @@ class GroupCommit(Generic[T, R]):
         self._queue = threading.Lock()  # guards ``_waiting``
         self._waiting: deque[_Waiting[T, R]] = deque()
 
+    @property
+    def waiting(self) -> int:
+        """How many items wait for a turn (not counting the batch being written)."""
+        with self._queue:
+            return len(self._waiting)
+
     def submit(self, item: T) -> R:
         mine: _Waiting[T, R] = _Waiting(item)
         with self._queue:

@@ -655,6 +655,10 @@ class ReportWriter:
     def write(self, pending: _PendingReport) -> ReportView:
         return self._group.submit(pending)
 
+    @property
+    def waiting(self) -> int:
+        return self._group.waiting
+
     def _write(self, batch: Sequence[_PendingReport]) -> list[ReportView | Exception]:
         refused: dict[int, Exception] = {}
         ready: list[tuple[int, _PreparedReport]] = []
