@@ -337,6 +337,29 @@ def test_dead_letters_are_listed_and_replayed(uow: Factory, clock: FakeClock) ->
         assert again.attempts == 0
 
 
+def test_a_dead_letter_replayed_while_its_endpoint_is_disabled_says_so(
+    uow: Factory, clock: FakeClock
+) -> None:
+    seeded = seed(uow, clock)
+    dwp = seeded.disclosures["dwp"]
+    queue(uow, push(dwp))
+    now = clock.now()
+    with uow() as u:
+        [message] = u.deliveries.claim(now, "w1", now + timedelta(minutes=2), 10)
+        assert u.deliveries.park(message.queue_id, "w1", "dead", 1)
+        u.disclosures.mark_push_failed([dwp.id], DisclosureState.DEAD_LETTERED.value, now)
+        u.endpoints.disable("dwp", now)
+        u.commit()
+    with uow() as u:
+        assert u.deliveries.replay(None, now) == [dwp.id]
+        u.commit()
+    with uow() as u:
+        record = u.disclosures.get(dwp.id)
+        assert record is not None
+        assert record.state == DisclosureState.ENDPOINT_DISABLED
+        assert u.deliveries.claim(now, "w1", now + timedelta(minutes=2), 10) == []
+
+
 def test_dropping_pushes_spares_other_kinds_and_messages_in_flight(
     uow: Factory, clock: FakeClock
 ) -> None:

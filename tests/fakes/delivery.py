@@ -143,7 +143,9 @@ class FakeDeliveryRepository:
         for disclosure_id in replayed:
             disclosure = self._t.disclosures[disclosure_id]
             if disclosure.state == DisclosureState.DEAD_LETTERED:
-                disclosure.state, disclosure.updated_at = DisclosureState.QUEUED.value, now
+                disabled = self._t.recipients[disclosure.recipient_id].endpoint_state == "disabled"
+                state = DisclosureState.ENDPOINT_DISABLED if disabled else DisclosureState.QUEUED
+                disclosure.state, disclosure.updated_at = state.value, now
         return replayed
 
     def stuck(self) -> list[DisclosureRecord]:

@@ -119,11 +119,16 @@ def _hold_end(uow: UnitOfWork, past: PastDisclosure, account: Account, now: date
 def _release(uow: UnitOfWork, past: PastDisclosure, now: datetime, available: datetime) -> None:
     agreement = uow.catalogue.agreement(past.agreement_id, past.agreement_version)
     due = acknowledgement_due(available, agreement.acknowledgement)
+    # A push to an endpoint that is disabled waits, and says so (finding 6).
+    endpoint = (
+        uow.reports.pushed([past.recipient_id]).get(past.recipient_id) if past.pushed else None
+    )
+    state = DisclosureState.ENDPOINT_DISABLED if endpoint == "disabled" else INITIAL_STATE
     # A new feed position: the recipient's cursor may have passed the old one.
     uow.disclosures.update(
         past.id,
         now,
-        state=INITIAL_STATE.value,
+        state=state.value,
         feed_position=None,
         acknowledge_by=due,
         next_chase_at=due,

@@ -218,3 +218,27 @@ def test_objection_holds_public_task_disclosures_and_lifting_it_sends_them(world
             vault=world.vault,
             clock=world.clock,
         )
+
+
+def test_lifting_an_objection_while_an_endpoint_is_disabled_says_the_push_waits(
+    world: World,
+) -> None:
+    """Finding 6: what a lifted objection releases to a disabled endpoint is not "queued"."""
+    report = world.submit()
+    set_flag(
+        "objection",
+        account=world.account,
+        uow=world.database.uow(),
+        vault=world.vault,
+        clock=world.clock,
+    )
+    with world.database.uow() as uow:
+        uow.endpoints.disable("dwp", world.clock.now())
+        uow.commit()
+
+    lift_flag("objection", account=world.account, uow=world.database.uow(), clock=world.clock)
+
+    tables = world.database.tables
+    states = {d.recipient_id: tables.disclosures[d.id].state for d in report.disclosures}
+    assert states["dwp"] == DisclosureState.ENDPOINT_DISABLED
+    assert {s for r, s in states.items() if r != "dwp"} == {"queued"}

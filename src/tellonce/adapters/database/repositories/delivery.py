@@ -26,6 +26,8 @@ from tellonce.domain.disclosures import DisclosureState
 from tellonce.service_layer.ports.deliveries import AttemptRecord, ClaimedMessage, NewQueuedMessage
 from tellonce.service_layer.ports.disclosures import DisclosureRecord
 
+_DISABLED_ENDPOINTS = sa.select(recipients.c.id).where(recipients.c.endpoint_state == "disabled")
+
 
 class SqlDeliveryRepository:
     def __init__(self, connection: sa.Connection) -> None:
@@ -219,7 +221,17 @@ class SqlDeliveryRepository:
                     disclosures.c.id.in_(replayed),
                     disclosures.c.state == DisclosureState.DEAD_LETTERED.value,
                 )
-                .values(state=DisclosureState.QUEUED.value, updated_at=now)
+                .values(
+                    # Queued again, or waiting for its endpoint if that is disabled (finding 6).
+                    state=sa.case(
+                        (
+                            disclosures.c.recipient_id.in_(_DISABLED_ENDPOINTS),
+                            DisclosureState.ENDPOINT_DISABLED.value,
+                        ),
+                        else_=DisclosureState.QUEUED.value,
+                    ),
+                    updated_at=now,
+                )
             )
         return replayed
 
