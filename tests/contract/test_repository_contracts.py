@@ -4,9 +4,8 @@ PostgreSQL alike: a fake that passes these can stand in for the database in unit
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -16,11 +15,9 @@ from tellonce.adapters.database.unit_of_work import SqlUnitOfWork
 from tellonce.domain.delivery_queue import ABOUT_THE_DATA, QueueKind
 from tellonce.domain.disclosures import DisclosureState
 from tellonce.service_layer.catalogue import load_catalogue
-from tellonce.service_layer.ports import UnitOfWork
-from tellonce.service_layer.ports.deliveries import AttemptRecord, NewQueuedMessage
+from tellonce.service_layer.ports.deliveries import AttemptRecord
 from tellonce.service_layer.ports.identity import Account, RegistrarKey
 from tellonce.service_layer.ports.messages import NewCitizenMessage
-from tellonce.service_layer.ports.reports import NewConsentRecord, NewDisclosure, NewReport
 from tellonce.service_layer.ports.transparency import (
     LogQueueChanged,
     PendingLogEntry,
@@ -30,8 +27,7 @@ from tellonce.service_layer.ports.vault import PersonKey
 from tests.factories import small_catalogue
 from tests.fakes import FakeClock, FakeDatabase
 from tests.support.databases import migrated_database
-
-Factory = Callable[[], UnitOfWork]
+from tests.support.seeded import Factory, Seeded, push, queue, seed
 
 
 @pytest.fixture(scope="module", params=["fake", "sqlite", "postgres"])
@@ -62,66 +58,6 @@ def uow(backend: sa.Engine | None) -> Iterator[Factory]:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
-
-
-@dataclass(frozen=True)
-class Seeded:
-    account: Account
-    report: NewReport
-    disclosures: dict[str, NewDisclosure]  # by recipient id
-    consent: NewConsentRecord
-
-
-def seed(
-    uow: Factory, clock: FakeClock, *, endpoints: bool = True, held_until: datetime | None = None
-) -> Seeded:
-    """The small catalogue (push endpoints for dwp and dvla unless told otherwise), an account,
-    and a report disclosed to dwp, dvla and (by consent, granted) leeds-electoral."""
-    load_catalogue(small_catalogue(), uow=uow(), clock=clock)
-    now = clock.now()
-    account = Account(uuid.uuid4(), uuid.uuid4())
-    report = NewReport(
-        uuid.uuid4(), f"TLO-{uuid.uuid4().hex[:4].upper()}-TEST", account.id, account.person_id,
-        "change-of-address", 1, b"sealed", "digest", "api", now, "self", held_until,
-    )  # fmt: skip
-    with uow() as u:
-        u.people.add({account.person_id: PersonKey(uuid.uuid4(), "test1", b"wrapped")}, now)
-        u.accounts.add(account, b"subject", now)
-        if endpoints:
-            for recipient_id in ("dwp", "dvla"):
-                u.endpoints.set(recipient_id, f"https://{recipient_id}.example/hooks", now)
-        versions = u.catalogue.published_versions()
-        disclosures = {
-            r: NewDisclosure(
-                uuid.uuid4(), report.id, r, a, versions[a].version, basis, ("new_address",),
-                DisclosureState.QUEUED.value, now, account.person_id, 1,
-                acknowledge_by=now + timedelta(days=10),
-            )
-            for r, a, basis in (
-                ("dwp", "dwp-moves", "law"),
-                ("dvla", "dvla-moves", "law"),
-                ("leeds-electoral", "leeds-electoral-moves", "consent"),
-            )
-        }  # fmt: skip
-        consent = NewConsentRecord(
-            uuid.uuid4(), report.id, account.person_id, "leeds-electoral",
-            "leeds-electoral-moves", versions["leeds-electoral-moves"].version, "granted",
-            "dpv:ServiceProvision", "dpv:Consent", 1, "digest", "api", now,
-        )  # fmt: skip
-        u.reports.add([report], list(disclosures.values()), [consent])
-        u.commit()
-    return Seeded(account, report, disclosures, consent)
-
-
-def queue(uow: Factory, *messages: NewQueuedMessage) -> None:
-    with uow() as u:
-        u.deliveries.enqueue(messages)
-        u.commit()
-
-
-def push(disclosure: NewDisclosure, kind: QueueKind = QueueKind.DISCLOSURE) -> NewQueuedMessage:
-    message_id = str(disclosure.id) if kind is QueueKind.DISCLOSURE else str(uuid.uuid4())
-    return NewQueuedMessage(message_id, disclosure.id, kind, disclosure.created_at)
 
 
 # --- the unit of work -----------------------------------------------------------------------

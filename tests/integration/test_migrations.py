@@ -103,3 +103,39 @@ def test_0012_removes_correction_reasons_held_in_clear(engine: sa.Engine) -> Non
         assert (row.outcome, row.sealed_outcome_reason) == ("rejected", None)
     finally:
         upgrade(engine)
+
+
+def test_0014_gives_queued_rows_their_disclosures_recipient(engine: sa.Engine) -> None:
+    """Rows queued before 0014 take their recipient from their disclosure, so the claim (which
+    no longer reads disclosures) still finds them."""
+    from datetime import timedelta
+
+    from tellonce.adapters.database.schema import delivery_queue, disclosures
+    from tellonce.adapters.database.unit_of_work import SqlUnitOfWork
+    from tests.fakes import FakeClock
+    from tests.support.seeded import push, queue, seed
+
+    clock = FakeClock()
+
+    def uow() -> SqlUnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    seeded = seed(uow, clock)
+    queue(uow, push(seeded.disclosures["dwp"]), push(seeded.disclosures["dvla"]))
+    downgrade(engine, "0013")
+    assert "recipient_id" not in {
+        c["name"] for c in sa.inspect(engine).get_columns("delivery_queue")
+    }
+    upgrade(engine)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            sa.select(delivery_queue.c.recipient_id, disclosures.c.recipient_id).join(
+                disclosures, disclosures.c.id == delivery_queue.c.disclosure_id
+            )
+        ).all()
+    assert sorted(queued for queued, _ in rows) == ["dvla", "dwp"]
+    assert all(queued == told for queued, told in rows)
+    now = clock.now()
+    with uow() as u:
+        claimed = u.deliveries.claim(now, "w1", now + timedelta(minutes=2), 10)
+    assert sorted(m.disclosure.recipient_id for m in claimed) == ["dvla", "dwp"]

@@ -98,6 +98,8 @@ def _stop_or_tell(uow: UnitOfWork, record: DisclosureRecord, now: datetime) -> t
     endpoint = uow.endpoints.get(record.recipient_id)
     if endpoint is not None and endpoint.url:  # pull recipients find it in the feed
         message_id = consent_withdrawn_message_id(record.id)
-        notice = NewQueuedMessage(message_id, record.id, QueueKind.CONSENT_WITHDRAWN, now)
+        notice = NewQueuedMessage(
+            message_id, record.id, QueueKind.CONSENT_WITHDRAWN, now, record.recipient_id
+        )
         uow.deliveries.enqueue([notice])
     return state.value, True

@@ -529,7 +529,9 @@ def _chase(
     )
     endpoint = uow.endpoints.get(record.recipient_id)
     if endpoint is not None and endpoint.url:
-        reminder = NewQueuedMessage(str(uuid.uuid4()), record.id, QueueKind.OVERDUE, now)
+        reminder = NewQueuedMessage(
+            str(uuid.uuid4()), record.id, QueueKind.OVERDUE, now, record.recipient_id
+        )
         uow.deliveries.enqueue([reminder])
     if uow.endpoints.contact_email(record.recipient_id):
         api = f"{service.hub_url}/api/v1"

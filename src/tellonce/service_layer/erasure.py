@@ -182,12 +182,14 @@ def _stop_or_tell(uow: UnitOfWork, past: PastDisclosure, now: datetime) -> int:
                     past.id,
                     QueueKind.CONSENT_WITHDRAWN,
                     now,
+                    past.recipient_id,
                 ),
                 NewQueuedMessage(
                     erasure_requested_message_id(past.id),
                     past.id,
                     QueueKind.ERASURE_REQUESTED,
                     now,
+                    past.recipient_id,
                 ),
             ]
         )

@@ -136,5 +136,7 @@ def _release(uow: UnitOfWork, past: PastDisclosure, now: datetime, available: da
         chases=0,
     )
     if past.pushed:
-        message = NewQueuedMessage(str(past.id), past.id, QueueKind.DISCLOSURE, available)
+        message = NewQueuedMessage(
+            str(past.id), past.id, QueueKind.DISCLOSURE, available, past.recipient_id
+        )
         uow.deliveries.enqueue([message])

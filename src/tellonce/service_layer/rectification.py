@@ -145,7 +145,9 @@ def correct_report(
         uow.rights.add_corrections(told)
         uow.deliveries.enqueue(
             [
-                NewQueuedMessage(c.message_id, c.disclosure_id, QueueKind.CORRECTION, now)
+                NewQueuedMessage(
+                    c.message_id, c.disclosure_id, QueueKind.CORRECTION, now, c.recipient_id
+                )
                 for c in told
                 if _pushed(uow, c.recipient_id)
             ]

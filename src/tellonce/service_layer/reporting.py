@@ -728,7 +728,11 @@ def _write_prepared(uow: UnitOfWork, batch: Sequence[_PreparedReport]) -> list[R
         queued_messages.extend(
             # Held for its cooling-off: not due before the end (ADR 0088).
             NewQueuedMessage(
-                str(d.id), d.id, QueueKind.DISCLOSURE, report.held_until or d.created_at
+                str(d.id),
+                d.id,
+                QueueKind.DISCLOSURE,
+                report.held_until or d.created_at,
+                d.recipient_id,
             )
             for d, push in zip(disclosures, queued, strict=True)
             if push

@@ -291,6 +291,8 @@ delivery_queue = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("message_id", sa.String(64), nullable=False, unique=True),
     sa.Column("disclosure_id", sa.ForeignKey("disclosures.id"), nullable=False, index=True),
+    # The disclosure's recipient, so the claim reads no disclosures (migration 0014).
+    sa.Column("recipient_id", sa.ForeignKey("recipients.id"), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),  # domain.delivery_queue.QueueKind
     sa.Column("state", sa.String(16), nullable=False),  # pending, dead, paused, done
     _timestamp("due_at"),

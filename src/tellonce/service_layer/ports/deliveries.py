@@ -20,6 +20,7 @@ class NewQueuedMessage:
     disclosure_id: uuid.UUID
     kind: QueueKind
     due_at: datetime
+    recipient_id: str  # whose endpoint: the claim reads the queue without the disclosures
 
 
 @dataclass(frozen=True, slots=True)
