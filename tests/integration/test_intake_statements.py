@@ -55,14 +55,7 @@ def counted(engine: sa.Engine) -> Iterator[list[str]]:
 
 def test_a_report_costs_no_more_statements_than_measured(hub: Hub) -> None:
     load_catalogue(small_catalogue(), uow=hub.uow(), clock=hub.clock)
-    account = start_session(
-        "test",
-        "someone",
-        uow_factory=hub.uow,
-        vault=hub.vault,
-        clock=hub.clock,
-        lifetime=timedelta(hours=1),
-    ).account
+    account = _citizen(hub, "someone")
     draft = ReportDraft(
         "change-of-address",
         example_payload("change-of-address", today=hub.clock.now().date()),
