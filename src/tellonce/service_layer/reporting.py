@@ -27,6 +27,7 @@ from tellonce.domain.errors import (
     TellonceError,
 )
 from tellonce.domain.events import UnknownEventType, parse_payload
+from tellonce.domain.record_ids import new_record_id
 from tellonce.domain.references import new_reference, normalise_reference
 from tellonce.domain.rights import RightKind, stops
 from tellonce.domain.routing import PREVIEW_VERSION, Route, RoutingPlan, plan_routes
@@ -511,7 +512,7 @@ def _prepare_report(
         subject_key = new_subject = vault.new_person_key()
     else:
         subject_key = key_of(subject_id)
-    report_id = uuid.uuid4()
+    report_id = new_record_id()
     sealed = vault.seal(
         subject_key,
         json.dumps({"payload": payload, "answers": dict(draft.answers)}).encode(),
@@ -547,7 +548,7 @@ def _prepare_report(
             deadlines[terms] = acknowledgement_due(available, terms)
     disclosures = [
         NewDisclosure(
-            id=uuid.uuid4(),
+            id=new_record_id(),
             report_id=report_id,
             recipient_id=route.recipient.id,
             agreement_id=route.agreement.id,
@@ -568,7 +569,7 @@ def _prepare_report(
     ]
     consents = [
         NewConsentRecord(
-            id=uuid.uuid4(),
+            id=new_record_id(),
             report_id=report_id,
             person_id=account.person_id,
             recipient_id=route.recipient.id,

@@ -10,6 +10,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from tellonce.adapters.database.schema import citizen_messages, recipient_messages, recipients
+from tellonce.domain.record_ids import new_record_id
 from tellonce.service_layer.ports.messages import (
     NewCitizenMessage,
     QueuedContactMessage,
@@ -131,7 +132,8 @@ class SqlCitizenMessageRepository(_SqlOutbox):
 
     def add_many(self, messages: Sequence[NewCitizenMessage], now: datetime) -> None:
         self._add(
-            [(uuid.uuid4(), m.account_id, m.template, m.personalisation) for m in messages], now
+            [(new_record_id(), m.account_id, m.template, m.personalisation) for m in messages],
+            now,
         )
 
     def claim(
