@@ -8,6 +8,7 @@ import sys
 
 BENCHMARKS: tuple[tuple[str, ...], ...] = (
     ("bench.intake_http", "--connections", "8,64", "--duration", "5"),
+    ("bench.row_floor", "--connections", "8", "--duration", "5"),
     ("bench.delivery",),
     ("bench.feed", "--reports", "2000"),
     ("bench.growth", "--sizes", "10000,100000", "--duration", "5"),
