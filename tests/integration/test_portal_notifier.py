@@ -124,3 +124,67 @@ def test_notify_needs_a_template_id_for_every_message(tmp_path: Path) -> None:
     # Notify without a way to find addresses would drop every email: refused, not silent.
     with pytest.raises(ValueError, match="addresses"):
         build_notifier(notify_settings(tmp_path, "http://127.0.0.1:9"), FakeClock())
+
+
+class _RecordingClient:
+    """An ``EmailClient`` that keeps what it was asked to send."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, str, dict[str, str]]] = []
+
+    def send_email_notification(
+        self,
+        email_address: str,
+        template_id: str,
+        personalisation: dict[str, str] | None = None,
+        reference: str | None = None,  # noqa: ARG002 - the protocol's
+    ) -> object:
+        self.sent.append((email_address, template_id, dict(personalisation or {})))
+        return {}
+
+
+def _held(reference: str, earlier: str | None = None) -> dict[str, str]:
+    held = {"reference": reference, "held_until": "09:00 on 5 December 2026"}
+    return held if earlier is None else {**held, "contact_reference": earlier}
+
+
+@pytest.mark.parametrize(
+    ("addresses", "emailed"),
+    [
+        # The earlier report gave another address: its copy goes there.
+        ({"TLO-2": "new@example.com", "TLO-1": "old@example.com"},
+         ["new@example.com", "old@example.com"]),
+        # The same address (in another case): the first message reached it; no second email.
+        ({"TLO-2": "same@example.com", "TLO-1": "Same@Example.com"}, ["same@example.com"]),
+    ],
+)  # fmt: skip
+def test_the_fraud_guards_copy_is_emailed_only_to_an_address_the_first_did_not_reach(
+    addresses: dict[str, str], emailed: list[str]
+) -> None:
+    client = _RecordingClient()
+    account = uuid.uuid4()
+    notifier = GovukNotifyNotifier(
+        client, TEMPLATE_IDS, lambda _account, reference: addresses.get(reference or "")
+    )
+    notifier.notify(uuid.uuid4(), account, "address-change-held", _held("TLO-2"))
+    notifier.notify(uuid.uuid4(), account, "address-change-held", _held("TLO-2", "TLO-1"))
+    assert [address for address, _, _ in client.sent] == emailed
+    assert {template for _, template, _ in client.sent} == {TEMPLATE_IDS["address-change-held"]}
+
+
+def test_the_fraud_guards_copy_says_which_it_is_on_the_messages_page(tmp_path: Path) -> None:
+    clock = FakeClock()
+    outbox = LocalOutboxNotifier(tmp_path / "outbox", clock)
+    account = uuid.uuid4()
+    outbox.notify(uuid.uuid4(), account, "address-change-held", _held("TLO-2"))
+    clock.advance(dt.timedelta(seconds=1))
+    outbox.notify(uuid.uuid4(), account, "address-change-held", _held("TLO-2", "TLO-1"))
+
+    copy, first = messages_for_account(account, inbox=outbox)
+
+    assert copy.subject == first.subject  # the same news...
+    assert copy.body.startswith(first.body)
+    # ... and the copy says where it went, so the two do not read as one shown twice.
+    assert copy.body != first.body
+    assert "email address in your earlier report TLO-1" in copy.body
+    assert "earlier report" not in first.body

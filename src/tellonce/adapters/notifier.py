@@ -186,6 +186,10 @@ class GovukNotifyNotifier:
         email = self._email_for(account_id, about)
         if email is None:
             raise NoEmailAddress(template)
+        if "contact_reference" in personalisation:
+            own = self._email_for(account_id, personalisation.get("reference"))
+            if own is not None and own.casefold() == email.casefold():
+                return  # the same address as the first message's: it has this already
         self._client.send_email_notification(
             email_address=email,
             template_id=self._template_ids[template],

@@ -119,6 +119,11 @@ TEMPLATES: Mapping[str, MessageTemplate] = {
         ),
     )
 }
+# Added to a message meant for the address of another report (``contact_reference``).
+CONTACT_COPY_NOTE = (
+    "\n\nThis copy is for the email address in your earlier report ((contact_reference)), "
+    "in case someone else made this change."
+)
 # Templates addressed to recipients' contacts rather than citizens.
 RECIPIENT_TEMPLATES = frozenset({"recipient-overdue"})
 
@@ -144,7 +149,14 @@ def render_message(template: str, personalisation: Mapping[str, str]) -> tuple[s
     def fill(text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: personalisation[m.group(1)], text)
 
-    return fill(found.subject), fill(found.body)
+    body = fill(found.body)
+    if "contact_reference" in personalisation:
+        # The fraud guard's copy for the address in an earlier report (ADR 0088): shown beside
+        # the first in the citizen's messages, so it must say which one it is.
+        body += CONTACT_COPY_NOTE.replace(
+            "((contact_reference))", personalisation["contact_reference"]
+        )
+    return fill(found.subject), body
 
 
 def next_step(outcome: str, recipient: str) -> str | None:
