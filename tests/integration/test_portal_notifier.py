@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -136,7 +136,7 @@ class _RecordingClient:
         self,
         email_address: str,
         template_id: str,
-        personalisation: dict[str, str] | None = None,
+        personalisation: Mapping[str, str] | None = None,
         reference: str | None = None,  # noqa: ARG002 - the protocol's
     ) -> object:
         self.sent.append((email_address, template_id, dict(personalisation or {})))
