@@ -14,13 +14,13 @@ from tellonce.adapters.database.schema import agreement_versions
 from tellonce.bootstrap import Hub
 from tellonce.domain.examples import example_payload
 from tellonce.entrypoints.cli import main
-from tellonce.service_layer.identity import start_session
 from tellonce.service_layer.reporting import (
     ReportDraft,
     ReportSubmission,
     preview_report,
     submit_report,
 )
+from tests.support.api import signed_in_account
 from tests.support.paths import CATALOGUE_DIR
 from tests.support.staff import hub_actions
 
@@ -79,24 +79,11 @@ def test_loading_is_idempotent_and_a_change_is_a_new_version(
     assert changed == {"dwp-changes-of-circumstances": [1, 2]}
     _, later_versions = _submit_move(hub)
     assert later_versions["dwp-changes-of-circumstances"] == 2
-    account = _account(hub)
+    account = signed_in_account(hub, "mover")
     with hub.uow() as uow:  # the earlier report keeps the versions it was made under
         view = uow.reports.view(reference, account.id)
     assert view is not None
     assert {d.agreement_id: d.agreement_version for d in view.disclosures} == disclosure_versions
-
-
-def _account(hub: Hub):  # type: ignore[no-untyped-def]
-    from datetime import timedelta
-
-    return start_session(
-        "test",
-        "mover",
-        uow_factory=hub.uow,
-        vault=hub.vault,
-        clock=hub.clock,
-        lifetime=timedelta(hours=1),
-    ).account
 
 
 def _submit_move(hub: Hub) -> tuple[str, dict[str, int]]:
@@ -107,7 +94,7 @@ def _submit_move(hub: Hub) -> tuple[str, dict[str, int]]:
     plan = preview_report(draft, uow=hub.uow(), clock=hub.clock)
     result = submit_report(
         ReportSubmission(draft, {}, plan.digest(), "api"),
-        account=_account(hub),
+        account=signed_in_account(hub, "mover"),
         uow_factory=hub.uow,
         vault=hub.vault,
         clock=hub.clock,

@@ -8,7 +8,6 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,6 @@ from tellonce.adapters.database.schema import delivery_queue, disclosures
 from tellonce.bootstrap import Hub
 from tellonce.entrypoints.demo.receivers import ReceiverServer
 from tellonce.service_layer.feed import read_feed
-from tellonce.service_layer.identity import start_session
 from tellonce.service_layer.ports import Clock
 from tellonce.service_layer.reporting import (
     ReportDraft,
@@ -28,7 +26,7 @@ from tellonce.service_layer.reporting import (
     preview_report,
     submit_report,
 )
-from tests.support.api import draft
+from tests.support.api import draft, signed_in_account
 from tests.support.delivery import connect, submit_move
 
 
@@ -124,14 +122,7 @@ def test_the_feed_never_skips_under_concurrent_submissions(hub: Hub) -> None:
     lock = threading.Lock()
 
     def submitter(name: str) -> None:
-        session = start_session(
-            "test",
-            name,
-            uow_factory=hub.uow,
-            vault=hub.vault,
-            clock=hub.clock,
-            lifetime=timedelta(hours=1),
-        )
+        account = signed_in_account(hub, name)
         for _ in range(15):
             result = submit_report(
                 ReportSubmission(
@@ -140,7 +131,7 @@ def test_the_feed_never_skips_under_concurrent_submissions(hub: Hub) -> None:
                     preview_digest=plan.digest(),
                     method="api",
                 ),
-                account=session.account,
+                account=account,
                 uow_factory=hub.uow,
                 vault=hub.vault,
                 clock=hub.clock,

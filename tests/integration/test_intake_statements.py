@@ -7,7 +7,6 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -18,9 +17,7 @@ from tellonce.bootstrap import Hub
 from tellonce.domain.errors import InvalidInput
 from tellonce.domain.examples import example_payload
 from tellonce.service_layer.catalogue import load_catalogue
-from tellonce.service_layer.identity import start_session
 from tellonce.service_layer.ports import UnitOfWork
-from tellonce.service_layer.ports.identity import Account
 from tellonce.service_layer.reporting import (
     ReportDraft,
     ReportSubmission,
@@ -29,6 +26,7 @@ from tellonce.service_layer.reporting import (
     submit_report,
 )
 from tests.factories import small_catalogue
+from tests.support.api import signed_in_account
 
 # A change of address told five recipients, one consent refused (issue 12: the response is built
 # from what was written, not read back; the plan is made in a read-only unit of work first, so
@@ -55,7 +53,7 @@ def counted(engine: sa.Engine) -> Iterator[list[str]]:
 
 def test_a_report_costs_no_more_statements_than_measured(hub: Hub) -> None:
     load_catalogue(small_catalogue(), uow=hub.uow(), clock=hub.clock)
-    account = _citizen(hub, "someone")
+    account = signed_in_account(hub, "someone")
     draft = ReportDraft(
         "change-of-address",
         example_payload("change-of-address", today=hub.clock.now().date()),
@@ -68,17 +66,6 @@ def test_a_report_costs_no_more_statements_than_measured(hub: Hub) -> None:
             submission, account=account, uow_factory=hub.uow, vault=hub.vault, clock=hub.clock
         )
     assert len(statements) <= STATEMENTS_PER_REPORT[hub.engine.dialect.name], statements
-
-
-def _citizen(hub: Hub, name: str) -> Account:
-    return start_session(
-        "test",
-        name,
-        uow_factory=hub.uow,
-        vault=hub.vault,
-        clock=hub.clock,
-        lifetime=timedelta(hours=1),
-    ).account
 
 
 def test_reports_written_together_cost_fewer_statements_and_one_is_refused_alone(
@@ -95,7 +82,7 @@ def test_reports_written_together_cost_fewer_statements_and_one_is_refused_alone
         {"holds-driving-licence": True},
     )
     death = ReportDraft("death", example_payload("death", today=today), {})
-    citizens = [_citizen(hub, f"citizen-{n}") for n in range(6)]
+    citizens = [signed_in_account(hub, f"citizen-{n}") for n in range(6)]
     first_open, go = threading.Event(), threading.Event()
     opened: list[int] = []
 

@@ -17,6 +17,7 @@ from tellonce.domain.catalogue import Catalogue
 from tellonce.service_layer import administration
 from tellonce.service_layer.catalogue import current_catalogue, load_catalogue
 from tellonce.service_layer.staff import Forbidden, start_staff_session
+from tests.support.api import signed_in_account
 from tests.support.portal import Portal, demo_catalogue, errors
 from tests.support.staff import add, hub_actions, staff_sign_in
 
@@ -226,17 +227,9 @@ def test_operators_see_rights_requests_and_their_deadlines_and_nobody_else_does(
     from datetime import timedelta
 
     from tellonce.domain.rights import RightKind
-    from tellonce.service_layer.identity import start_session
     from tellonce.service_layer.rights_requests import open_request
 
-    account = start_session(
-        "test",
-        "Rhiannon Citizen",
-        uow_factory=hub.uow,
-        vault=hub.vault,
-        clock=hub.clock,
-        lifetime=timedelta(hours=1),
-    ).account
+    account = signed_in_account(hub, "Rhiannon Citizen")
     received = {RightKind.ERASURE: 40, RightKind.RESTRICTION: 1}  # days ago: one is overdue
     for kind, days in received.items():
         with hub.uow() as uow:

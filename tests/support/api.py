@@ -3,7 +3,7 @@ keys."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 from tellonce.bootstrap import Hub
 from tellonce.domain.examples import example_payload
-from tellonce.service_layer.identity import create_recipient_key
+from tellonce.service_layer.identity import create_recipient_key, start_session
+from tellonce.service_layer.ports.identity import Account
 from tests.fakes import FakeClock
 from tests.support.registrations import registered
 
@@ -20,6 +21,18 @@ def sign_in(client: TestClient, name: str | None = None) -> dict[str, str]:
     response = client.post("/api/v1/demo/sessions", json={"name": name} if name else None)
     assert response.status_code == 201, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def signed_in_account(hub: Hub, name: str) -> Account:
+    """The account of a citizen signed in as ``name`` (an hour's session), without HTTP."""
+    return start_session(
+        "test",
+        name,
+        uow_factory=hub.uow,
+        vault=hub.vault,
+        clock=hub.clock,
+        lifetime=timedelta(hours=1),
+    ).account
 
 
 def draft(
