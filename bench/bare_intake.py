@@ -60,15 +60,10 @@ def create_app() -> FastAPI:
     @app.post("/bare", status_code=status.HTTP_201_CREATED)
     def bare(body: dict[str, Any]) -> dict[str, str]:
         row_id = new_id()
+        first = {"id": row_id, "request_id": row_id, "body": body}
+        others = [{"id": new_id(), "request_id": row_id, "body": {"n": n}} for n in range(1, rows)]
         with engine.begin() as connection:
-            if rows == 1:
-                connection.execute(insert.values(id=row_id, request_id=row_id, body=body))
-            else:
-                first = {"id": row_id, "request_id": row_id, "body": body}
-                others = [
-                    {"id": new_id(), "request_id": row_id, "body": {"n": n}} for n in range(1, rows)
-                ]
-                connection.execute(insert, [first, *others])
+            connection.execute(insert, [first, *others])
         return {"id": str(row_id)}
 
     return app

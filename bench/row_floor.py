@@ -30,6 +30,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,19 @@ REPORT_ROWS = 41
 _BODY = json.dumps({"event_type": "change-of-address", "payload": {"new_address": "1 Road"}})
 
 
+@dataclass(frozen=True)
+class Runs:
+    """How each variant is loaded: the same for all three."""
+
+    wrk: str
+    workers: int
+    rows: int
+    connections: list[int]
+    duration: int
+
+
 def _serve_and_load(
-    url: str, env: dict[str, str], data_dir: Path, variant: tuple[int, str], runs: dict[str, Any]
+    url: str, env: dict[str, str], data_dir: Path, variant: tuple[int, str], runs: Runs
 ) -> dict[int, dict[str, Any]]:
     rows, ids = variant
     port = free_port()
@@ -54,7 +66,7 @@ def _serve_and_load(
         "--port",
         str(port),
         "--workers",
-        str(runs["workers"]),
+        str(runs.workers),
         "--rows",
         str(rows),
         "--ids",
@@ -64,8 +76,7 @@ def _serve_and_load(
     with _process(command, env, port):
         script = _script(data_dir, f"floor-{rows}-{ids}", [], _BODY, "/bare")
         return {
-            c: _wrk(runs["wrk"], base, "/bare", script, c, runs["duration"])
-            for c in runs["connections"]
+            c: _wrk(runs.wrk, base, "/bare", script, c, runs.duration) for c in runs.connections
         }
 
 
@@ -81,8 +92,8 @@ def _fresh_database(database: str, data_dir: Path, name: str) -> Iterator[str]:
         yield url
 
 
-def run(database: str, runs: dict[str, Any]) -> list[dict[str, Any]]:
-    variants = [(1, "random"), (runs["rows"], "random"), (runs["rows"], "ordered")]
+def run(database: str, runs: Runs) -> list[dict[str, Any]]:
+    variants = [(1, "random"), (runs.rows, "random"), (runs.rows, "ordered")]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -95,16 +106,16 @@ def run(database: str, runs: dict[str, Any]) -> list[dict[str, Any]]:
         {
             "benchmark": "row_floor",
             "database": database,
-            "server_processes": runs["workers"],
+            "server_processes": runs.workers,
             "connections": c,
-            "rows": runs["rows"],
+            "rows": runs.rows,
             "one_row": one[c],
             "random_ids": random_ids[c],
             "ordered_ids": ordered_ids[c],
             "random_ratio_to_one_row": round(random_ids[c]["per_s"] / one[c]["per_s"], 3),
             "ordered_ratio_to_one_row": round(ordered_ids[c]["per_s"] / one[c]["per_s"], 3),
         }
-        for c in runs["connections"]
+        for c in runs.connections
     ]
 
 
@@ -116,13 +127,13 @@ def main() -> None:
     parser.add_argument("--connections", default="8,64")
     parser.add_argument("--duration", type=int, default=10)
     args = parser.parse_args()
-    runs = {
-        "wrk": ensure_wrk(),
-        "workers": args.workers,
-        "rows": args.rows,
-        "connections": [int(c) for c in args.connections.split(",")],
-        "duration": args.duration,
-    }
+    runs = Runs(
+        wrk=ensure_wrk(),
+        workers=args.workers,
+        rows=args.rows,
+        connections=[int(c) for c in args.connections.split(",")],
+        duration=args.duration,
+    )
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     for database in databases:
         for result in run(database, runs):

@@ -34,10 +34,3 @@ def new_record_id() -> uuid.UUID:
     return uuid.UUID(
         int=(milliseconds & ((1 << 48) - 1)) << 80 | _VERSION_7 | rand_a << 64 | _VARIANT | rand_b
     )
-
-
-def created_millisecond(record_id: uuid.UUID) -> int:
-    """The Unix millisecond a version 7 id was made in (for tests and operators)."""
-    if record_id.version != 7:
-        raise ValueError("not a version 7 UUID")
-    return record_id.int >> 80
