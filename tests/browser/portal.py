@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from playwright.sync_api import FloatRect, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tellonce.domain.transparency.report_receipts import ReportReceipt
 
@@ -103,8 +104,12 @@ def download_receipt(page: Page) -> ReportReceipt:
         if page.request.get(url).status == 200:
             # A receipt is built from the log's proofs on a machine the suite keeps busy: give the
             # download longer than a click's usual ten seconds.
-            with page.expect_download(timeout=30_000) as download:
-                link.click()
+            try:
+                with page.expect_download(timeout=30_000) as download:
+                    link.click()
+            except PlaywrightTimeoutError as timeout:
+                shown = page.locator("h1").all_inner_texts()
+                raise AssertionError(f"no receipt came; the page shows {shown}") from timeout
             assert download.value.failure() is None
             receipt = ReportReceipt.from_json(download.value.path().read_bytes())
             assert download.value.suggested_filename == f"tellonce-receipt-{receipt.reference}.json"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from tellonce.adapters.signing import Ed25519NoteSigner, generate_signer_key
 from tellonce.domain.errors import Conflict
 from tellonce.domain.transparency.report_receipts import verify_report_receipt
+from tellonce.service_layer.consent_records import consent_records_for_account
+from tellonce.service_layer.consents import withdraw_consent
 from tellonce.service_layer.transparency.entries import receipt_for_report
 from tellonce.service_layer.transparency.reads import log_resource, storage_fetch, verify_log
 from tellonce.service_layer.transparency.sequencer import (
@@ -54,6 +57,52 @@ def test_a_receipt_waits_for_a_checkpoint_then_proves_every_entry(
     assert [v.index for v in verified] == list(range(AGREEMENTS, AGREEMENTS + 7))
     assert all(v.commitment_checked for v in verified)
     assert {v.body["kind"] for v in verified} == {"disclosure-authorised", "consent-given"}
+
+
+def test_a_ready_receipt_stays_ready_while_a_later_entry_waits_for_a_checkpoint(
+    world: World, sequencer: Sequencer
+) -> None:
+    """A delivery or a withdrawn consent adds an entry to the report after it was sent: the
+    receipt leaves it out until a checkpoint covers it, rather than going back to "not ready"."""
+    report = world.submit(consent=True)
+    integrate_pending(sequencer)
+    [record] = consent_records_for_account(world.account, uow=world.database.uow())
+    withdraw_consent(
+        uuid.UUID(record["record_id"]),
+        account=world.account,
+        uow=world.database.uow(),
+        vault=world.vault,
+        clock=world.clock,
+    )
+    verifier = sequencer.signer.verifier()  # type: ignore[attr-defined]
+
+    def kinds() -> list[str]:
+        receipt = receipt_for_report(
+            report.reference, account=world.account, uow=world.database.uow(), vault=world.vault
+        )
+        return [v.body["kind"] for v in verify_report_receipt(receipt, verifier)]
+
+    assert "consent-withdrawn" not in kinds() and len(kinds()) == 7
+    integrate_pending(sequencer)
+    assert kinds()[-1] == "consent-withdrawn" and len(kinds()) == 8
+
+
+def test_a_receipt_waits_for_every_entry_made_when_the_report_was_sent(
+    world: World, sequencer: Sequencer
+) -> None:
+    """A checkpoint that covers only some of a report's first entries (a batch boundary falls
+    inside them) is not enough: the receipt would leave out part of what was authorised."""
+    report = world.submit()  # five disclosures: five entries, after the six agreements
+    integrate_pending(replace(sequencer, batch_size=AGREEMENTS + 2), max_batches=1)
+    with pytest.raises(Conflict):
+        receipt_for_report(
+            report.reference, account=world.account, uow=world.database.uow(), vault=world.vault
+        )
+    integrate_pending(sequencer)
+    receipt = receipt_for_report(
+        report.reference, account=world.account, uow=world.database.uow(), vault=world.vault
+    )
+    assert len(receipt.items) == 5
 
 
 def test_batches_are_bounded_and_each_signed(world: World, sequencer: Sequencer) -> None:

@@ -59,6 +59,9 @@ __all__ = [
     "write_report_entries",
 ]  # fmt: skip
 
+# The kinds ``prepare_report_entries`` writes when a report is accepted.
+REPORT_ENTRY_KINDS = frozenset({EntryKind.DISCLOSURE_AUTHORISED, EntryKind.CONSENT_GIVEN})
+
 NOT_YET_LOGGED = (
     "The receipt is not ready yet: the transparency log has not yet covered this report's "
     "entries with a signed checkpoint. Try again in a few seconds."
@@ -284,8 +287,12 @@ def receipt_for_report(
     vault: Vault,
     cache: TileCache | None = None,
 ) -> ReportReceipt:
-    """The citizen's receipt: each of the report's entries with its tlog-proof and the key
-    of the person it is committed to. ``Conflict`` until a checkpoint covers them all."""
+    """The citizen's receipt: each of the report's entries that the latest checkpoint covers,
+    with its tlog-proof and the key of the person it is committed to.
+
+    ``Conflict`` until a checkpoint covers every entry made when the report was sent. Entries
+    recorded later (a delivery, a withdrawn consent) join the receipt once a checkpoint covers
+    them: until then they are left out, so a receipt that was ready stays ready (ADR 0098)."""
     normalised = normalise_reference(reference)
     with uow:
         view = uow.reports.view(normalised, account.id) if normalised else None
@@ -293,22 +300,30 @@ def receipt_for_report(
             raise NotFound("There is no report with that reference")
         logged = uow.log.entries_for_report(view.id)
         latest = uow.log.latest_checkpoint()
-        leaves = [entry.leaf_index for entry in logged]
-        if latest is None or any(leaf is None or leaf >= latest.size for leaf in leaves):
+        size = latest.size if latest is not None else 0
+        covered = [e for e in logged if e.leaf_index is not None and e.leaf_index < size]
+        waiting = [e for e in logged if e.leaf_index is None or e.leaf_index >= size]
+        if latest is None or any(_made_when_sent(entry.entry) for entry in waiting):
             raise Conflict(NOT_YET_LOGGED)
         hashes = CachedTileHashes(
             latest.size, stored_tile_reader(uow.log), TileCache(16) if cache is None else cache
         )
-        keys = _receipt_keys(uow, vault, {e.person_id for e in logged if e.person_id})
+        keys = _receipt_keys(uow, vault, {e.person_id for e in covered if e.person_id})
         items = []
-        for entry in logged:
-            assert entry.leaf_index is not None  # checked above
+        for entry in covered:
+            assert entry.leaf_index is not None  # covered
             proof = hashes.inclusion_proof(entry.leaf_index)
             receipt = build_receipt(entry.leaf_index, proof, latest.note)
             key = keys.get(entry.person_id) if entry.person_id else None
             items.append(ReceiptItem(entry.entry, receipt, key))
     origin = Checkpoint.from_note_text(parse_note(latest.note).text).origin
     return ReportReceipt(view.reference, origin, tuple(items))
+
+
+def _made_when_sent(entry: bytes) -> bool:
+    """Whether an entry is one of those written in the transaction that accepted its report
+    (``prepare_report_entries``): a receipt waits for those, not for later ones."""
+    return entries.parse_entry(entry)["kind"] in REPORT_ENTRY_KINDS
 
 
 def _receipt_keys(
