@@ -4,6 +4,7 @@ comes, claiming while slow sends are in flight, and what a worker holds bounded.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -56,11 +57,14 @@ class OneAtATime:
     """Units of work of the fake database, one at a time: the loop claims and settles in
     threads side by side, and the fake does not model isolation (the last commit wins)."""
 
-    def __init__(self, database: FakeDatabase, lock: threading.Lock) -> None:
+    def __init__(self, database: FakeDatabase, lock: threading.Lock, down: threading.Event) -> None:
         self._uow = database.uow()
         self._lock = lock
+        self._down = down  # while set, every unit of work fails as the database would
 
     def __enter__(self) -> FakeUnitOfWork:
+        if self._down.is_set():
+            raise ConnectionError("the database went away")
         self._lock.acquire()
         return self._uow.__enter__()
 
@@ -74,9 +78,11 @@ class OneAtATime:
 
 
 @pytest.fixture(autouse=True)
-def one_at_a_time(world: World, delivery: DeliveryService) -> None:
-    lock = threading.Lock()
-    delivery.uow_factory = cast(Any, lambda: OneAtATime(world.database, lock))
+def database_down(world: World, delivery: DeliveryService) -> threading.Event:
+    """Set it and the database has gone away (for every unit of work the loop begins)."""
+    lock, down = threading.Lock(), threading.Event()
+    delivery.uow_factory = cast(Any, lambda: OneAtATime(world.database, lock, down))
+    return down
 
 
 @pytest.fixture
@@ -169,3 +175,31 @@ async def test_until_idle_returns_when_nothing_is_due(
     totals = await deliver_continuously(delivery, asyncio.Event(), poll=POLL, until_idle=True)
     assert (totals.claimed, totals.delivered) == (6, 6)
     assert len(pusher.sent) == 6
+
+
+async def test_a_settlement_that_fails_is_settled_again_when_the_database_is_back(
+    world: World,
+    delivery: DeliveryService,
+    hanging: HangingPusher,
+    database_down: threading.Event,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """docs/reliability.md, finding 7: an answer whose settlement failed because the database
+    went away is settled once it is back, not left leased until its lease runs out (the fake
+    clock never moves, so no lease runs out here), and it is not sent again."""
+    stop = asyncio.Event()
+    world.submit()
+    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    await eventually(lambda: hanging.waiting == 1)
+    await eventually(lambda: states(world)[("dvla", "delivered")] == 1)
+    database_down.set()
+    with caplog.at_level(logging.WARNING, logger="tellonce"):
+        hanging.release.set()  # dwp answers while the database is away
+        await eventually(lambda: "delivery settlement failed" in caplog.text)
+    assert states(world)[("dwp", "delivered")] == 0
+    database_down.clear()
+    await eventually(lambda: states(world)[("dwp", "delivered")] == 1)
+    assert not [q for q in world.database.tables.queue.values() if q.lease_owner is not None]
+    stop.set()
+    assert (await loop).delivered == 2
+    assert [w.url.rsplit("/", 1)[-1] for w in hanging.sent].count("dwp") == 1
