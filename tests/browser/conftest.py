@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import httpx
@@ -178,7 +178,8 @@ def serve(
         vault=hub.vault,
         clock=hub.clock,
     ).key
-    log = (data_dir / "serve.log").open("w")
+    server.log = data_dir / "serve.log"
+    log = server.log.open("w")
     # On SQLite ``serve`` runs the delivery worker and log sequencer in-process; on PostgreSQL
     # they are separate ``tellonce worker`` processes, as in production.
     commands = [["serve", "--port", str(port)]] + ([["worker"]] if database_url else [])
@@ -198,6 +199,20 @@ def serve(
         server.client.close()
         receiver.stop()
         hub.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed browser test's report ends with what its servers printed: a traceback there
+    names a cause the browser only shows as a page or a timeout."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        for name, value in getattr(item, "funcargs", {}).items():
+            if isinstance(value, Server) and (tail := value.log_tail()):
+                report.sections.append((f"{name}: the end of serve.log", tail))
+    return report
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

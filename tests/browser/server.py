@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,6 +27,13 @@ class Server:
     client: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10))
 
     registrar_key: str = ""  # a register office's key (tests/browser/conftest.py)
+    log: Path | None = None  # what serve (and, on PostgreSQL, its worker) printed
+
+    def log_tail(self, lines: int = 60) -> str:
+        """The end of the server's log, shown with a failed test's report."""
+        if self.log is None or not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
     def record_registration(self, body: dict[str, Any]) -> str:
         """What a register office does before an informant reports a death or a birth."""
