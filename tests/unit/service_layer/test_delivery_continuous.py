@@ -13,7 +13,7 @@ from typing import Any, cast
 
 import pytest
 
-from tellonce.service_layer.delivery import DeliveryService, deliver_continuously
+from tellonce.service_layer.delivery import DeliveryRound, DeliveryService, deliver_continuously
 from tellonce.service_layer.ports.pusher import OutgoingWebhook, PushResult
 from tests.fakes import FakeDatabase, FakeUnitOfWork, RecordingPusher
 from tests.support.fake_world import World
@@ -51,6 +51,12 @@ async def eventually(condition: object, timeout: float = 5.0) -> None:
     while not condition():  # type: ignore[operator]
         assert asyncio.get_running_loop().time() < deadline, f"timed out: {condition}"
         await asyncio.sleep(0.01)
+
+
+def started(delivery: DeliveryService) -> tuple[asyncio.Event, asyncio.Task[DeliveryRound]]:
+    """The worker's loop, running: set the event to stop it, await the task for its totals."""
+    stop = asyncio.Event()
+    return stop, asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
 
 
 class OneAtATime:
@@ -95,9 +101,8 @@ def hanging(delivery: DeliveryService) -> HangingPusher:
 async def test_a_hanging_receiver_delays_nobody_else(
     world: World, delivery: DeliveryService, hanging: HangingPusher
 ) -> None:
-    stop = asyncio.Event()
     world.submit()
-    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    stop, loop = started(delivery)
     await eventually(lambda: states(world)[("dvla", "delivered")] == 1)
     # A report submitted while dwp's push hangs: dvla has it at once, without waiting for dwp.
     world.submit()
@@ -119,10 +124,9 @@ async def test_a_recipient_at_its_bound_gets_no_more_claims_until_some_settle(
 ) -> None:
     delivery.in_flight_per_recipient = 2
     delivery.batch_size = 1  # one message a claim: the bound is then exact
-    stop = asyncio.Event()
     for _ in range(5):
         world.submit()
-    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    stop, loop = started(delivery)
     await eventually(lambda: states(world)[("dvla", "delivered")] == 5)
     await asyncio.sleep(0.05)
     assert hanging.most_waiting == 2  # dwp's other three stay queued, unclaimed
@@ -137,9 +141,8 @@ async def test_a_recipient_at_its_bound_gets_no_more_claims_until_some_settle(
 async def test_stop_settles_what_is_in_flight(
     world: World, delivery: DeliveryService, hanging: HangingPusher
 ) -> None:
-    stop = asyncio.Event()
     world.submit()
-    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    stop, loop = started(delivery)
     await eventually(lambda: hanging.waiting == 1)
     stop.set()
     await asyncio.sleep(0.05)
@@ -153,9 +156,8 @@ async def test_stop_settles_what_is_in_flight(
 async def test_cancelled_it_leaves_the_claims_held_for_handing_back(
     world: World, delivery: DeliveryService, hanging: HangingPusher
 ) -> None:
-    stop = asyncio.Event()
     world.submit()
-    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    _, loop = started(delivery)  # cancelled, not stopped
     await eventually(lambda: hanging.waiting == 1)
     await eventually(lambda: states(world)[("dvla", "delivered")] == 1)
     loop.cancel()
@@ -187,9 +189,8 @@ async def test_a_settlement_that_fails_is_settled_again_when_the_database_is_bac
     """docs/reliability.md, finding 7: an answer whose settlement failed because the database
     went away is settled once it is back, not left leased until its lease runs out (the fake
     clock never moves, so no lease runs out here), and it is not sent again."""
-    stop = asyncio.Event()
     world.submit()
-    loop = asyncio.create_task(deliver_continuously(delivery, stop, poll=POLL))
+    stop, loop = started(delivery)
     await eventually(lambda: hanging.waiting == 1)
     await eventually(lambda: states(world)[("dvla", "delivered")] == 1)
     database_down.set()
