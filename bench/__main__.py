@@ -12,6 +12,7 @@ BENCHMARKS: tuple[tuple[str, ...], ...] = (
     ("bench.delivery",),
     ("bench.feed", "--reports", "2000"),
     ("bench.growth", "--sizes", "10000,100000", "--duration", "5"),
+    ("bench.bulk_memory", "--requests", "4"),
     ("bench.webhook_sender_probe",),
     ("bench.transparency",),
     ("bench.assistant_eval",),

@@ -21,6 +21,7 @@ from tellonce.adapters.database.schema import (
 )
 from tellonce.bootstrap import Hub
 from tellonce.domain.examples import example_payload
+from tellonce.service_layer import reporting
 from tellonce.service_layer.identity import create_registrar_key, revoke_registrar_key
 from tests.support.api import count, key_for, sign_in
 
@@ -152,6 +153,37 @@ def test_a_request_over_the_limit_or_of_other_events_is_refused_whole(
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["pointer"].startswith("#/reports/0/event_type")
     assert count(hub, reports) == 0
+
+
+def test_a_failure_after_a_slice_was_written_leaves_none_of_the_requests_reports(
+    client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's reports are prepared and written a slice at a time, all in its one
+    transaction: a failure in a later slice takes the earlier slices' rows with it."""
+    key, _ = registrar_key(hub)
+    monkeypatch.setattr(reporting, "BULK_SLICE", 2)
+    real_write = reporting._write_prepared
+    writes = 0
+
+    def write_then_fail(*args: Any) -> Any:
+        nonlocal writes
+        writes += 1
+        if writes == 2:
+            raise RuntimeError("the disk is full")
+        return real_write(*args)
+
+    logged_before = count(hub, log_entries)
+    monkeypatch.setattr(reporting, "_write_prepared", write_then_fail)
+    body = {"reports": [registered(hub, "death") for _ in range(5)]}
+    response = client.post(BULK, json=body, headers=auth(key))
+    assert response.status_code == 500
+    assert writes == 2  # the first slice was written in the transaction, then rolled back
+    assert count(hub, reports) == count(hub, disclosures) == count(hub, delivery_queue) == 0
+    assert count(hub, log_entries) == logged_before
+    monkeypatch.setattr(reporting, "_write_prepared", real_write)
+    response = client.post(BULK, json=body, headers=auth(key))
+    assert response.json()["created"] == 5
+    assert count(hub, reports) == 5
 
 
 def test_a_thousand_reports_fit_in_one_request(client: TestClient, hub: Hub) -> None:

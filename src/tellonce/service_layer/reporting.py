@@ -174,6 +174,7 @@ def submit_report(
 # What a register office registers, and so what the registrars' bulk intake takes.
 REGISTERED_EVENTS = frozenset({"birth", "death", "marriage"})
 BULK_LIMIT = 1000
+BULK_SLICE = 100  # reports a bulk request prepares and writes at a time (memory, not speed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,25 +223,27 @@ def submit_registered_reports(
         # and writes.
         results, payloads = _validate_bulk(drafts, clock)
         with uow_factory() as uow:
-            valid = _route_bulk(drafts, payloads, uow.catalogue.current(), results)
+            valid = list(_route_bulk(drafts, payloads, uow.catalogue.current(), results).items())
             # Every subject is a new person with a key of their own, and a registrar's flags
-            # stop nothing of theirs: prepared alike, then written together.
-            prepared = {
-                index: _prepare_report(
-                    ReportSubmission(drafts[index], {}, plan.digest(), "registrar"),
-                    plan,
-                    payload,
-                    account,
-                    vault,
-                    clock,
-                    uow.people.key_for,
-                    registrar=True,
-                )
-                for index, (plan, payload) in valid.items()
-            }
-            views = _write_prepared(uow, list(prepared.values()))
-            for index, view in zip(prepared, views, strict=True):
-                results[index] = BulkItemResult(index, view)
+            # stop nothing of theirs: prepared alike, then written. A slice at a time, in the
+            # one transaction: a request's prepared rows are never all in memory at once.
+            while valid:
+                piece, valid = valid[:BULK_SLICE], valid[BULK_SLICE:]
+                prepared = [
+                    _prepare_report(
+                        ReportSubmission(drafts[index], {}, plan.digest(), "registrar"),
+                        plan,
+                        payload,
+                        account,
+                        vault,
+                        clock,
+                        uow.people.key_for,
+                        registrar=True,
+                    )
+                    for index, (plan, payload) in piece
+                ]
+                for (index, _), view in zip(piece, _write_prepared(uow, prepared), strict=True):
+                    results[index] = BulkItemResult(index, view)
             if idempotency is not None:
                 now = clock.now()
                 written = {
