@@ -109,16 +109,21 @@ def test_reports_written_together_cost_fewer_statements_and_one_is_refused_alone
         ).report.reference
 
     with ThreadPoolExecutor(6) as pool:
-        first = pool.submit(submit, 0)
-        assert first_open.wait(30)
-        rest = {n: pool.submit(submit, n) for n in range(1, 6)}
-        deadline = time.monotonic() + 30
-        while writer.waiting < len(rest):
-            assert time.monotonic() < deadline, "the reports never queued"
-            time.sleep(0.001)
-        with counted(hub.engine) as statements:
-            go.set()
-            references = [first.result(), *(rest[n].result() for n in (1, 2, 4, 5))]
+        try:
+            first = pool.submit(submit, 0)
+            assert first_open.wait(30)
+            rest = {n: pool.submit(submit, n) for n in range(1, 6)}
+            deadline = time.monotonic() + 30
+            while writer.waiting < len(rest):
+                # A report that never queued says why (it finished early, with this error).
+                early = {n: repr(f.exception()) for n, f in rest.items() if f.done()}
+                assert time.monotonic() < deadline, f"{writer.waiting} queued; ended: {early}"
+                time.sleep(0.001)
+            with counted(hub.engine) as statements:
+                go.set()
+                references = [first.result(), *(rest[n].result() for n in (1, 2, 4, 5))]
+        finally:
+            go.set()  # a failure above must not leave the first report's thread held
         with pytest.raises(InvalidInput) as refused:
             rest[3].result()
 
