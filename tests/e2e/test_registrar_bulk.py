@@ -4,6 +4,7 @@ report all or nothing with its own result, authorised by an API key with the reg
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -44,6 +45,19 @@ def registered(hub: Hub, event_type: str) -> dict[str, Any]:
         "event_type": event_type,
         "payload": example_payload(event_type, today=hub.clock.now().date()),
     }
+
+
+class FailsOnCall:
+    """``real``, except that its ``n``-th call fails as a full disk would."""
+
+    def __init__(self, n: int, real: Callable[..., Any]) -> None:
+        self.n, self.real, self.calls = n, real, 0
+
+    def __call__(self, *args: Any) -> Any:
+        self.calls += 1
+        if self.calls == self.n:
+            raise RuntimeError("the disk is full")
+        return self.real(*args)
 
 
 def test_valid_reports_are_written_and_an_invalid_one_is_refused_naming_its_field(
@@ -97,18 +111,8 @@ def test_a_failure_while_writing_leaves_none_of_the_requests_reports(
     client: TestClient, hub: Hub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key, _ = registrar_key(hub)
-    sealed = 0
-    real_seal = hub.vault.seal
-
-    def failing_seal(*args: Any) -> bytes:
-        nonlocal sealed
-        sealed += 1
-        if sealed == 3:
-            raise RuntimeError("the disk is full")
-        return real_seal(*args)
-
     logged_before = count(hub, log_entries)  # the catalogue's own entries
-    monkeypatch.setattr(hub.vault, "seal", failing_seal)
+    monkeypatch.setattr(hub.vault, "seal", FailsOnCall(3, hub.vault.seal))
     body = {"reports": [registered(hub, "death") for _ in range(4)]}
     response = client.post(BULK, json=body, headers=auth(key))
     assert response.status_code == 500
@@ -163,21 +167,15 @@ def test_a_failure_after_a_slice_was_written_leaves_none_of_the_requests_reports
     key, _ = registrar_key(hub)
     monkeypatch.setattr(reporting, "BULK_SLICE", 2)
     real_write = reporting._write_prepared
-    writes = 0
-
-    def write_then_fail(*args: Any) -> Any:
-        nonlocal writes
-        writes += 1
-        if writes == 2:
-            raise RuntimeError("the disk is full")
-        return real_write(*args)
-
+    write_then_fail = FailsOnCall(2, real_write)
     logged_before = count(hub, log_entries)
     monkeypatch.setattr(reporting, "_write_prepared", write_then_fail)
     body = {"reports": [registered(hub, "death") for _ in range(5)]}
     response = client.post(BULK, json=body, headers=auth(key))
     assert response.status_code == 500
-    assert writes == 2  # the first slice was written in the transaction, then rolled back
+    assert (
+        write_then_fail.calls == 2
+    )  # the first slice was written in the transaction, then rolled back
     assert count(hub, reports) == count(hub, disclosures) == count(hub, delivery_queue) == 0
     assert count(hub, log_entries) == logged_before
     monkeypatch.setattr(reporting, "_write_prepared", real_write)
@@ -256,11 +254,8 @@ def test_idempotency_keys_are_per_register_office_and_a_failed_request_frees_its
         assert "Idempotent-Replayed" not in response.headers
     assert count(hub, reports) == 2
 
-    def failing_seal(*args: Any) -> bytes:
-        raise RuntimeError("the disk is full")
-
     real_seal = hub.vault.seal
-    monkeypatch.setattr(hub.vault, "seal", failing_seal)
+    monkeypatch.setattr(hub.vault, "seal", FailsOnCall(1, real_seal))
     headers = {**auth(leeds), "Idempotency-Key": "retry-me"}
     assert client.post(BULK, json=body, headers=headers).status_code == 500
     monkeypatch.setattr(hub.vault, "seal", real_seal)

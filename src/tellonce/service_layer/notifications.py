@@ -149,14 +149,12 @@ def render_message(template: str, personalisation: Mapping[str, str]) -> tuple[s
     def fill(text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: personalisation[m.group(1)], text)
 
-    body = fill(found.body)
+    body = found.body
     if "contact_reference" in personalisation:
         # The fraud guard's copy for the address in an earlier report (ADR 0088): shown beside
         # the first in the citizen's messages, so it must say which one it is.
-        body += CONTACT_COPY_NOTE.replace(
-            "((contact_reference))", personalisation["contact_reference"]
-        )
-    return fill(found.subject), body
+        body += CONTACT_COPY_NOTE
+    return fill(found.subject), fill(body)
 
 
 def next_step(outcome: str, recipient: str) -> str | None:
